@@ -1,0 +1,82 @@
+#pragma once
+
+// Logging conventions (docs/conventions.md): spdlog underneath; a request's lines
+// carry its id and RPC name so that one call can be followed through the log.
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+// Debian's abseil has its own string_view class (not std::string_view), which fmt does
+// not know; status messages are absl::string_view, so teach fmt both.
+template <>
+struct fmt::formatter<absl::string_view> : fmt::formatter<fmt::string_view> {
+  template <typename FormatContext>
+  auto format(absl::string_view s, FormatContext& ctx) const {
+    return fmt::formatter<fmt::string_view>::format(fmt::string_view(s.data(), s.size()), ctx);
+  }
+};
+template <>
+struct fmt::formatter<absl::Status> : fmt::formatter<fmt::string_view> {
+  template <typename FormatContext>
+  auto format(const absl::Status& status, FormatContext& ctx) const {
+    const std::string text = status.ToString();
+    return fmt::formatter<fmt::string_view>::format(fmt::string_view(text), ctx);
+  }
+};
+
+namespace crio {
+
+/// What every stage of a request receives first: who is asking, for the log.
+struct RequestContext {
+  std::string id;      ///< short random id, unique per RPC
+  std::string method;  ///< RPC name, e.g. "Version"
+};
+
+namespace log {
+
+/// Parses a CRI-O log level ("fatal", "panic", "error", "warn", "warning", "info",
+/// "debug", "trace") into spdlog's scale.
+/// @return InvalidArgument naming the level when it is not one of those
+absl::StatusOr<spdlog::level::level_enum> ParseLevel(std::string_view level);
+
+/// The CRI-O spelling of an spdlog level ("info", "warn", ...).
+std::string_view LevelName(spdlog::level::level_enum level);
+
+/// Installs the daemon's stderr logger with our line format and `level`.
+void Setup(spdlog::level::level_enum level);
+
+/// A fresh request id: 16 hex digits.
+std::string NewRequestId();
+
+template <typename... Args>
+void Trace(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
+  if (!spdlog::should_log(spdlog::level::trace)) return;
+  spdlog::trace("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void Debug(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  spdlog::debug("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void Info(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
+  if (!spdlog::should_log(spdlog::level::info)) return;
+  spdlog::info("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void Warn(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
+  spdlog::warn("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void Error(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
+  spdlog::error("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+}
+
+}  // namespace log
+}  // namespace crio

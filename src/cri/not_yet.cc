@@ -1,0 +1,72 @@
+// RPCs that later issues implement. Each still passes through Serve(), so a kubelet
+// that calls one gets UNIMPLEMENTED naming the RPC, and the call is logged with its
+// request id. When an RPC is implemented, it moves to a file of its own.
+
+#include "rpc.h"
+#include "runtime_service.h"
+
+namespace crio::cri {
+
+#define CRIO_NOT_YET(Service, Rpc, Request, Response)                                   \
+  grpc::Status Service::Rpc(grpc::ServerContext*, const v1::Request*, v1::Response*) { \
+    return Serve(#Rpc, [](const RequestContext&) { return NotImplementedYet(#Rpc); });  \
+  }
+
+// Pods and containers (issue 5).
+CRIO_NOT_YET(RuntimeService, RunPodSandbox, RunPodSandboxRequest, RunPodSandboxResponse)
+CRIO_NOT_YET(RuntimeService, StopPodSandbox, StopPodSandboxRequest, StopPodSandboxResponse)
+CRIO_NOT_YET(RuntimeService, RemovePodSandbox, RemovePodSandboxRequest, RemovePodSandboxResponse)
+CRIO_NOT_YET(RuntimeService, PodSandboxStatus, PodSandboxStatusRequest, PodSandboxStatusResponse)
+CRIO_NOT_YET(RuntimeService, ListPodSandbox, ListPodSandboxRequest, ListPodSandboxResponse)
+CRIO_NOT_YET(RuntimeService, CreateContainer, CreateContainerRequest, CreateContainerResponse)
+CRIO_NOT_YET(RuntimeService, StartContainer, StartContainerRequest, StartContainerResponse)
+CRIO_NOT_YET(RuntimeService, StopContainer, StopContainerRequest, StopContainerResponse)
+CRIO_NOT_YET(RuntimeService, RemoveContainer, RemoveContainerRequest, RemoveContainerResponse)
+CRIO_NOT_YET(RuntimeService, ListContainers, ListContainersRequest, ListContainersResponse)
+CRIO_NOT_YET(RuntimeService, ContainerStatus, ContainerStatusRequest, ContainerStatusResponse)
+CRIO_NOT_YET(RuntimeService, UpdateContainerResources, UpdateContainerResourcesRequest,
+             UpdateContainerResourcesResponse)
+CRIO_NOT_YET(RuntimeService, ReopenContainerLog, ReopenContainerLogRequest,
+             ReopenContainerLogResponse)
+CRIO_NOT_YET(RuntimeService, ExecSync, ExecSyncRequest, ExecSyncResponse)
+CRIO_NOT_YET(RuntimeService, UpdatePodSandboxResources, UpdatePodSandboxResourcesRequest,
+             UpdatePodSandboxResourcesResponse)
+CRIO_NOT_YET(RuntimeService, UpdateRuntimeConfig, UpdateRuntimeConfigRequest,
+             UpdateRuntimeConfigResponse)
+CRIO_NOT_YET(RuntimeService, CheckpointContainer, CheckpointContainerRequest,
+             CheckpointContainerResponse)
+
+// Streaming: exec, attach, port-forward (issue 7).
+CRIO_NOT_YET(RuntimeService, Exec, ExecRequest, ExecResponse)
+CRIO_NOT_YET(RuntimeService, Attach, AttachRequest, AttachResponse)
+CRIO_NOT_YET(RuntimeService, PortForward, PortForwardRequest, PortForwardResponse)
+
+// Stats and metrics (a later issue).
+CRIO_NOT_YET(RuntimeService, ContainerStats, ContainerStatsRequest, ContainerStatsResponse)
+CRIO_NOT_YET(RuntimeService, ListContainerStats, ListContainerStatsRequest,
+             ListContainerStatsResponse)
+CRIO_NOT_YET(RuntimeService, PodSandboxStats, PodSandboxStatsRequest, PodSandboxStatsResponse)
+CRIO_NOT_YET(RuntimeService, ListPodSandboxStats, ListPodSandboxStatsRequest,
+             ListPodSandboxStatsResponse)
+CRIO_NOT_YET(RuntimeService, ListMetricDescriptors, ListMetricDescriptorsRequest,
+             ListMetricDescriptorsResponse)
+CRIO_NOT_YET(RuntimeService, ListPodSandboxMetrics, ListPodSandboxMetricsRequest,
+             ListPodSandboxMetricsResponse)
+
+// Images (issue 4).
+CRIO_NOT_YET(ImageService, ListImages, ListImagesRequest, ListImagesResponse)
+CRIO_NOT_YET(ImageService, ImageStatus, ImageStatusRequest, ImageStatusResponse)
+CRIO_NOT_YET(ImageService, PullImage, PullImageRequest, PullImageResponse)
+CRIO_NOT_YET(ImageService, RemoveImage, RemoveImageRequest, RemoveImageResponse)
+CRIO_NOT_YET(ImageService, ImageFsInfo, ImageFsInfoRequest, ImageFsInfoResponse)
+
+#undef CRIO_NOT_YET
+
+// Container events (issue 5): a server stream, so it does not fit the macro.
+grpc::Status RuntimeService::GetContainerEvents(grpc::ServerContext*, const v1::GetEventsRequest*,
+                                                grpc::ServerWriter<v1::ContainerEventResponse>*) {
+  return Serve("GetContainerEvents",
+               [](const RequestContext&) { return NotImplementedYet("GetContainerEvents"); });
+}
+
+}  // namespace crio::cri

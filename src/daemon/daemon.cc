@@ -1,0 +1,141 @@
+#include "daemon.h"
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "crio/common/fs.h"
+#include "crio/common/log.h"
+#include "crio/common/status.h"
+#include "crio/cri/services.h"
+#include "crio/version.h"
+
+namespace crio::daemon {
+namespace {
+
+sigset_t HandledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+void ApplyLogLevel(const config::Config& config) {
+  // Load() validated the level already; a parse failure here cannot happen.
+  if (auto level = log::ParseLevel(config.runtime.log_level); level.ok()) {
+    spdlog::set_level(*level);
+  }
+}
+
+}  // namespace
+
+void BlockHandledSignals() {
+  sigset_t set = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // A client that hangs up mid-write must not kill the daemon.
+  signal(SIGPIPE, SIG_IGN);
+}
+
+Daemon::Daemon(ConfigSource source, config::Config initial)
+    : source_(std::move(source)), config_(std::move(initial)) {}
+
+Daemon::~Daemon() = default;
+
+absl::Status Daemon::Start() {
+  const auto config = config_.Get();
+  ASSIGN_OR_RETURN(const std::string socket_path, SocketPathFromListen(config->api.listen));
+
+  for (const std::string& dir : {config->crio.root, config->crio.runroot}) {
+    RETURN_IF_ERROR(Annotate(fs::MakeDirs(dir, 0711), "create state directory"));
+  }
+
+  bool removed_stale = false;
+  ASSIGN_OR_RETURN(socket_, SocketClaim::Acquire(socket_path, &removed_stale));
+  if (removed_stale) spdlog::info("Removed stale socket {}", socket_path);
+
+  const cri::ServiceOptions options{config_};
+  services_.push_back(cri::MakeRuntimeService(options));
+  services_.push_back(cri::MakeImageService(options));
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat("unix:", socket_path), grpc::InsecureServerCredentials());
+  builder.SetMaxSendMessageSize(static_cast<int>(config->api.grpc_max_send_msg_size));
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config->api.grpc_max_recv_msg_size));
+  for (auto& service : services_) builder.RegisterService(service.get());
+
+  // The socket is created inside BuildAndStart: the umask makes it 0660 from its first
+  // moment, and the chmod below makes sure of it whatever gRPC does.
+  const mode_t old_umask = ::umask(0117);
+  server_ = builder.BuildAndStart();
+  ::umask(old_umask);
+  if (server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", socket_path));
+  }
+  if (::chmod(socket_path.c_str(), 0660) != 0) {
+    return fs::ErrnoStatus(errno, absl::StrCat("chmod ", socket_path));
+  }
+  spdlog::info("Serving the CRI on {} (crio {}, runtime {}, cgroup manager {})", socket_path,
+               kVersion, config->runtime.default_runtime, config->runtime.cgroup_manager);
+  sd_notify(0, "READY=1");
+  return absl::OkStatus();
+}
+
+int Daemon::Run() {
+  const sigset_t set = HandledSignals();
+  for (;;) {
+    int signo = 0;
+    if (sigwait(&set, &signo) != 0) continue;
+    if (signo == SIGHUP) {
+      Reload();
+      continue;
+    }
+    spdlog::info("Received {}, shutting down", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    Stop();
+    return 0;
+  }
+}
+
+void Daemon::Reload() {
+  sd_notify(0, "RELOADING=1");
+  spdlog::info("Received SIGHUP, reloading configuration");
+  auto loaded = config::Load(source_.load, source_.overrides);
+  absl::Status valid =
+      loaded.ok() ? config::Validate(loaded->config, config::ValidationMode::kHost) : loaded.status();
+  if (!valid.ok()) {
+    spdlog::error("Keeping the running configuration: the new one is invalid: {}",
+                  valid.message());
+    sd_notify(0, "READY=1");
+    return;
+  }
+  for (const auto& warning : loaded->warnings) spdlog::warn("{}", warning);
+  config::ReloadResult result = config::ApplyReloadable(*config_.Get(), loaded->config);
+  for (const auto& change : result.changes) spdlog::info("Reloaded {}", change);
+  for (const auto& key : result.needs_restart) {
+    spdlog::warn("Configuration key {} changed; it takes effect after a restart", key);
+  }
+  if (result.changes.empty()) spdlog::info("Configuration reloaded, nothing changed");
+  ApplyLogLevel(result.config);
+  config_.Set(std::move(result.config));
+  sd_notify(0, "READY=1");
+}
+
+void Daemon::Stop() {
+  sd_notify(0, "STOPPING=1");
+  if (server_ != nullptr) {
+    // New calls are refused at once; calls in flight get kShutdownGrace to finish.
+    server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+    server_->Wait();
+  }
+  socket_.RemoveSocket();
+  spdlog::info("Stopped serving on {}", socket_.path());
+}
+
+}  // namespace crio::daemon

@@ -1,0 +1,56 @@
+#pragma once
+
+// The running daemon: builds the services, serves them on the CRI socket, and reacts
+// to signals (SIGHUP reload, SIGTERM/SIGINT graceful stop).
+
+#include <grpcpp/server.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "crio/config/config.h"
+#include "crio/config/config_holder.h"
+#include "listener.h"
+
+namespace crio::daemon {
+
+/// How the daemon was asked to find its configuration; kept to reload it on SIGHUP.
+struct ConfigSource {
+  config::LoadOptions load;     ///< --config / --config-dir
+  config::Overrides overrides;  ///< the other flags, which win over every file
+};
+
+/// Blocks the signals the daemon handles in the calling thread. Call it first in
+/// main(), before any thread exists, so that every later thread inherits the mask
+/// and only the signal loop receives them.
+void BlockHandledSignals();
+
+class Daemon {
+ public:
+  Daemon(ConfigSource source, config::Config initial);
+  ~Daemon();
+
+  /// Claims the socket, creates the state dirs, starts serving and tells systemd.
+  absl::Status Start();
+
+  /// Waits for signals until SIGTERM or SIGINT, then stops gracefully.
+  /// @return the process exit code
+  int Run();
+
+ private:
+  void Reload();
+  void Stop();
+
+  // In-flight calls get this long to finish after SIGTERM before they are cancelled.
+  static constexpr std::chrono::seconds kShutdownGrace{10};
+
+  ConfigSource source_;
+  config::ConfigHolder config_;
+  SocketClaim socket_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace crio::daemon

@@ -1,0 +1,153 @@
+// The RuntimeService handlers called directly, on a configuration whose runtime and
+// CNI dirs point into a temp dir, so readiness can be switched on and off.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "crio/version.h"
+#include "runtime_service.h"
+
+namespace crio::cri {
+namespace {
+
+class RuntimeServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/crio-cri-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    std::filesystem::create_directories(root_ + "/net.d");
+    std::filesystem::create_directories(root_ + "/bin");
+    config_ = config::Config::Defaults();
+    config_.network.network_dir = root_ + "/net.d";
+    config_.network.plugin_dirs = {root_ + "/bin"};
+    config_.runtime.cgroup_manager = "cgroupfs";
+    config_.runtime.runtimes[config_.runtime.default_runtime].runtime_path = root_ + "/bin/runc";
+    MakeExecutable("runc");
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  void MakeExecutable(const std::string& name) {
+    const std::string path = root_ + "/bin/" + name;
+    std::ofstream(path) << "#!/bin/sh\n";
+    ::chmod(path.c_str(), 0755);
+  }
+
+  v1::StatusResponse CallStatus(bool verbose) {
+    config::ConfigHolder holder(config_);
+    RuntimeService service(ServiceOptions{holder});
+    grpc::ServerContext context;
+    v1::StatusRequest request;
+    request.set_verbose(verbose);
+    v1::StatusResponse response;
+    EXPECT_TRUE(service.Status(&context, &request, &response).ok());
+    return response;
+  }
+
+  const v1::RuntimeCondition* Condition(const v1::StatusResponse& response, const char* type) {
+    for (const auto& condition : response.status().conditions()) {
+      if (condition.type() == type) return &condition;
+    }
+    return nullptr;
+  }
+
+  std::string root_;
+  config::Config config_;
+};
+
+TEST_F(RuntimeServiceTest, VersionAnswersBuildVersionAndV1) {
+  config::ConfigHolder holder(config_);
+  RuntimeService service(ServiceOptions{holder});
+  grpc::ServerContext context;
+  v1::VersionRequest request;
+  v1::VersionResponse response;
+  ASSERT_TRUE(service.Version(&context, &request, &response).ok());
+  EXPECT_EQ(response.version(), "0.1.0");
+  EXPECT_EQ(response.runtime_name(), "crio");
+  EXPECT_EQ(response.runtime_version(), crio::kVersion);
+  EXPECT_EQ(response.runtime_api_version(), "v1");
+}
+
+TEST_F(RuntimeServiceTest, RuntimeConfigFollowsCgroupManager) {
+  for (const auto& [manager, driver] :
+       {std::pair{"cgroupfs", v1::CgroupDriver::CGROUPFS}, {"systemd", v1::CgroupDriver::SYSTEMD}}) {
+    config_.runtime.cgroup_manager = manager;
+    config::ConfigHolder holder(config_);
+    RuntimeService service(ServiceOptions{holder});
+    grpc::ServerContext context;
+    v1::RuntimeConfigRequest request;
+    v1::RuntimeConfigResponse response;
+    ASSERT_TRUE(service.RuntimeConfig(&context, &request, &response).ok());
+    EXPECT_EQ(response.linux().cgroup_driver(), driver) << manager;
+  }
+}
+
+TEST_F(RuntimeServiceTest, NetworkNotReadyWithoutCniConfig) {
+  const auto response = CallStatus(false);
+  const auto* runtime = Condition(response, "RuntimeReady");
+  const auto* network = Condition(response, "NetworkReady");
+  ASSERT_NE(runtime, nullptr);
+  ASSERT_NE(network, nullptr);
+  EXPECT_TRUE(runtime->status());
+  EXPECT_FALSE(network->status());
+  EXPECT_EQ(network->reason(), "NetworkPluginNotReady");
+  EXPECT_NE(network->message().find("No CNI configuration file in " + root_ + "/net.d"),
+            std::string::npos);
+  EXPECT_TRUE(response.info().empty());
+}
+
+TEST_F(RuntimeServiceTest, NetworkReadyWithConfigAndPlugins) {
+  MakeExecutable("loopback");
+  std::ofstream(root_ + "/net.d/99-lo.conf")
+      << R"({"cniVersion": "1.0.0", "name": "lo", "type": "loopback"})";
+  const auto response = CallStatus(false);
+  EXPECT_TRUE(Condition(response, "NetworkReady")->status());
+}
+
+TEST_F(RuntimeServiceTest, RuntimeNotReadyWhenBinaryMissing) {
+  std::filesystem::remove(root_ + "/bin/runc");
+  const auto response = CallStatus(false);
+  const auto* runtime = Condition(response, "RuntimeReady");
+  EXPECT_FALSE(runtime->status());
+  EXPECT_EQ(runtime->reason(), "RuntimeNotReady");
+  EXPECT_FALSE(runtime->message().empty());
+}
+
+TEST_F(RuntimeServiceTest, VerboseAddsEffectiveConfigAsJson) {
+  const auto response = CallStatus(true);
+  ASSERT_EQ(response.info().count("config"), 1u);
+  const auto json = nlohmann::json::parse(response.info().at("config"));
+  EXPECT_EQ(json["crio"]["network"]["network_dir"], root_ + "/net.d");
+  EXPECT_EQ(json["crio"]["runtime"]["cgroup_manager"], "cgroupfs");
+}
+
+TEST_F(RuntimeServiceTest, HandlersListedWithDefaultUnderEmptyName) {
+  const auto response = CallStatus(false);
+  bool saw_default = false;
+  bool saw_named = false;
+  for (const auto& handler : response.runtime_handlers()) {
+    saw_default |= handler.name().empty();
+    saw_named |= handler.name() == config_.runtime.default_runtime;
+  }
+  EXPECT_TRUE(saw_default);
+  EXPECT_TRUE(saw_named);
+}
+
+TEST_F(RuntimeServiceTest, LaterRpcsAnswerUnimplementedNamingThemselves) {
+  config::ConfigHolder holder(config_);
+  RuntimeService service(ServiceOptions{holder});
+  grpc::ServerContext context;
+  v1::RunPodSandboxRequest request;
+  v1::RunPodSandboxResponse response;
+  const grpc::Status status = service.RunPodSandbox(&context, &request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(status.error_message().find("RunPodSandbox"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crio::cri
