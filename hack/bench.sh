@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmarks crio side by side with containerd (the peer, Debian's package) in the same run:
+# installs containerd if missing, builds crio and daemon_bench, and runs it. Arguments go to
+# daemon_bench (--calls N, --rounds R, --crio PATH, --containerd PATH).
+# The report goes to stdout; install and build output go to stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Installs Debian's containerd without leaving a host-wide containerd running: daemon_bench
+# starts its own, on a socket in a temp dir. Maintainer scripts may try to start the service,
+# so a policy-rc.d that forbids it is put in place for the install (if there is none), and a
+# containerd that shows up anyway during the install is stopped by its PID.
+install_containerd() {
+  if [[ -x /usr/bin/containerd ]]; then return; fi
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bench.sh: containerd missing and not root; its column will be skipped" >&2
+    return
+  fi
+  local policy=/usr/sbin/policy-rc.d added_policy=""
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    added_policy=$policy
+  fi
+  local before
+  before=$(pgrep -x containerd || true)
+  echo "== installing containerd (Debian)" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd >&2
+  if [[ -n $added_policy ]]; then rm -f "$added_policy"; fi
+  local pid
+  for pid in $(pgrep -x containerd || true); do
+    if ! grep -qx "$pid" <<<"$before"; then
+      echo "bench.sh: stopping containerd $pid started by the install" >&2
+      kill -TERM "$pid" || true
+    fi
+  done
+}
+
+install_containerd
+
+echo "== building crio and daemon_bench" >&2
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
+cmake --build build -j"$(nproc)" --target crio daemon_bench >&2
+
+exec build/bench/daemon_bench "$@"

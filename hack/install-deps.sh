@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 (bookworm) package needed to build, run and test crio.
+# Run as root. Idempotent.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git ca-certificates python3 clang-format clang-tidy
+  # libraries (docs/dependencies.md says what each is for)
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  libtoml11-dev libspdlog-dev libfmt-dev libcli11-dev libsystemd-dev nlohmann-json3-dev
+  libseccomp-dev libcurl4-openssl-dev libarchive-dev
+  # tests
+  libgtest-dev libgmock-dev
+  # the OCI runtime the daemon drives
+  runc
+)
+
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

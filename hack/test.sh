@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds, and runs every test:
+# lint, unit + e2e (ctest), then unit + e2e again under ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+
+bash hack/install-deps.sh
+bash hack/lint.sh
+
+echo "== build (RelWithDebInfo)"
+BUILD_DIR=build bash hack/build.sh
+echo "== ctest"
+ctest --test-dir build --output-on-failure -j 2 --timeout 300
+
+echo "== build (ASan+UBSan)"
+BUILD_DIR=build-asan BUILD_TYPE=Debug bash hack/build.sh -DCRIO_SANITIZE=address,undefined
+echo "== ctest (ASan+UBSan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j 2 --timeout 600
+
+echo "== all tests passed in $(( $(date +%s) - start ))s"
