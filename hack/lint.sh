@@ -7,7 +7,7 @@ status=0
 mapfile -t sources < <(git ls-files -co --exclude-standard -- '*.h' '*.cc' | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 if [ ${#sources[@]} -gt 0 ] && ! clang-format --dry-run --Werror "${sources[@]}" 2>/tmp/crio-format.log; then
   echo "lint: clang-format would change these files (run: clang-format -i <file>):"
-  grep -o '^[^:]*\.\(h\|cc\)' /tmp/crio-format.log | sort -u
+  grep -oE '^[^: ]+\.(h|cc):[0-9]+:' /tmp/crio-format.log | cut -d: -f1 | sort -u
   status=1
 fi
 

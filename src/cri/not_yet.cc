@@ -7,9 +7,9 @@
 
 namespace crio::cri {
 
-#define CRIO_NOT_YET(Service, Rpc, Request, Response)                                   \
+#define CRIO_NOT_YET(Service, Rpc, Request, Response)                                  \
   grpc::Status Service::Rpc(grpc::ServerContext*, const v1::Request*, v1::Response*) { \
-    return Serve(#Rpc, [](const RequestContext&) { return NotImplementedYet(#Rpc); });  \
+    return Serve(#Rpc, [](const RequestContext&) { return NotImplementedYet(#Rpc); }); \
   }
 
 // Pods and containers (issue 5).

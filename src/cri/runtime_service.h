@@ -88,8 +88,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status CheckpointContainer(grpc::ServerContext* context,
                                    const v1::CheckpointContainerRequest* request,
                                    v1::CheckpointContainerResponse* response) override;
-  grpc::Status GetContainerEvents(grpc::ServerContext* context,
-                                  const v1::GetEventsRequest* request,
+  grpc::Status GetContainerEvents(grpc::ServerContext* context, const v1::GetEventsRequest* request,
                                   grpc::ServerWriter<v1::ContainerEventResponse>* writer) override;
   grpc::Status ListMetricDescriptors(grpc::ServerContext* context,
                                      const v1::ListMetricDescriptorsRequest* request,

@@ -59,8 +59,8 @@ absl::StatusOr<std::string> EndpointToTarget(const std::string& endpoint) {
 absl::StatusOr<Client> Client::Connect(const Globals& globals) {
   auto runtime_target = EndpointToTarget(globals.runtime_endpoint);
   if (!runtime_target.ok()) return runtime_target.status();
-  auto image_target = EndpointToTarget(
-      globals.image_endpoint.empty() ? globals.runtime_endpoint : globals.image_endpoint);
+  auto image_target = EndpointToTarget(globals.image_endpoint.empty() ? globals.runtime_endpoint
+                                                                      : globals.image_endpoint);
   if (!image_target.ok()) return image_target.status();
   if (globals.timeout_seconds <= 0) {
     return absl::InvalidArgumentError("timeout must be greater than zero");

@@ -19,8 +19,7 @@ int main(int argc, char** argv) {
   CLI::App app{"crioctl: client for CRI runtimes (crictl-compatible subset)"};
   app.require_subcommand(1);
   crio::ctl::Globals globals;
-  globals.runtime_endpoint =
-      EnvOr("CONTAINER_RUNTIME_ENDPOINT", "unix:///var/run/crio/crio.sock");
+  globals.runtime_endpoint = EnvOr("CONTAINER_RUNTIME_ENDPOINT", "unix:///var/run/crio/crio.sock");
   globals.image_endpoint = EnvOr("IMAGE_SERVICE_ENDPOINT", "");
   app.add_option("-r,--runtime-endpoint", globals.runtime_endpoint,
                  "Endpoint of the CRI container runtime service")

@@ -28,8 +28,8 @@ void AddVersionCommand(CLI::App& app, const Globals& globals, CommandResult& res
     runtime::v1::VersionRequest request;
     request.set_version("0.1.0");
     runtime::v1::VersionResponse response;
-    const grpc::Status status = client->runtime().Version(client->NewContext().get(), request,
-                                                          &response);
+    const grpc::Status status =
+        client->runtime().Version(client->NewContext().get(), request, &response);
     if (!status.ok()) {
       std::cerr << DescribeRpcError("getting the runtime version", status) << "\n";
       result.exit_code = 1;

@@ -107,11 +107,10 @@ void Daemon::Reload() {
   sd_notify(0, "RELOADING=1");
   spdlog::info("Received SIGHUP, reloading configuration");
   auto loaded = config::Load(source_.load, source_.overrides);
-  absl::Status valid =
-      loaded.ok() ? config::Validate(loaded->config, config::ValidationMode::kHost) : loaded.status();
+  absl::Status valid = loaded.ok() ? config::Validate(loaded->config, config::ValidationMode::kHost)
+                                   : loaded.status();
   if (!valid.ok()) {
-    spdlog::error("Keeping the running configuration: the new one is invalid: {}",
-                  valid.message());
+    spdlog::error("Keeping the running configuration: the new one is invalid: {}", valid.message());
     sd_notify(0, "READY=1");
     return;
   }

@@ -49,7 +49,8 @@ absl::StatusOr<std::string> SocketPathFromListen(const std::string& listen) {
         absl::StrCat("listen \"", listen, "\": socket path must be absolute"));
   }
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat("listen \"", listen, "\": socket path longer than ",
+    return absl::InvalidArgumentError(absl::StrCat("listen \"", listen,
+                                                   "\": socket path longer than ",
                                                    sizeof(sockaddr_un::sun_path) - 1, " bytes"));
   }
   return path;
@@ -84,9 +85,9 @@ absl::StatusOr<SocketClaim> SocketClaim::Acquire(const std::string& socket_path,
   if (claim.lock_fd_ < 0) return fs::ErrnoStatus(errno, absl::StrCat("open ", lock_path));
   if (::flock(claim.lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "another crio daemon is already serving on ", socket_path, " (", lock_path,
-          " is locked); refusing to start"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("another crio daemon is already serving on ", socket_path, " (", lock_path,
+                       " is locked); refusing to start"));
     }
     return fs::ErrnoStatus(errno, absl::StrCat("lock ", lock_path));
   }
@@ -97,14 +98,14 @@ absl::StatusOr<SocketClaim> SocketClaim::Acquire(const std::string& socket_path,
     return fs::ErrnoStatus(errno, absl::StrCat("stat ", socket_path));
   }
   if (!S_ISSOCK(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        socket_path, " exists and is not a socket; refusing to replace it"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(socket_path, " exists and is not a socket; refusing to replace it"));
   }
   auto answers = SomeoneAnswers(socket_path);
   if (!answers.ok()) return answers.status();
   if (*answers) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "another process is answering on ", socket_path, "; refusing to start"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("another process is answering on ", socket_path, "; refusing to start"));
   }
   if (::unlink(socket_path.c_str()) != 0 && errno != ENOENT) {
     return fs::ErrnoStatus(errno, absl::StrCat("remove stale socket ", socket_path));

@@ -3,9 +3,9 @@
 //   crio version [--json]   print build information
 //   crio config [--default] print the effective (or the built-in) configuration as TOML
 
-#include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/common.h>
 #include <grpcpp/grpcpp.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -36,8 +36,7 @@ void PrintVersion(bool as_json) {
       {"compiler", "g++ " __VERSION__},
       {"platform", "linux/amd64"},
       {"grpcVersion", grpc::Version()},
-      {"protobufVersion",
-       google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
+      {"protobufVersion", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
   };
   if (as_json) {
     std::cout << info.dump(2) << "\n";
@@ -103,8 +102,7 @@ int main(int argc, char** argv) {
   CLI::App* version_cmd = app.add_subcommand("version", "Print build information");
   version_cmd->add_flag("-j,--json", version_json, "Print as JSON");
   bool config_default = false;
-  CLI::App* config_cmd =
-      app.add_subcommand("config", "Print the effective configuration as TOML");
+  CLI::App* config_cmd = app.add_subcommand("config", "Print the effective configuration as TOML");
   config_cmd->add_flag("--default", config_default,
                        "Print the built-in defaults instead of the effective configuration");
 
@@ -121,7 +119,8 @@ int main(int argc, char** argv) {
   auto loaded = crio::config::Load(source.load, source.overrides);
   if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
   if (config_cmd->parsed()) {
-    for (const auto& warning : loaded->warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    for (const auto& warning : loaded->warnings)
+      std::fprintf(stderr, "warning: %s\n", warning.c_str());
     std::cout << crio::config::ToToml(loaded->config);
     return 0;
   }

@@ -76,9 +76,8 @@ absl::StatusOr<CniNetwork> ParseNetworkConfig(const std::string& text, const std
     if (!type.ok()) return type.status();
     network.plugins.push_back(CniPlugin{*type, ""});
   }
-  nlohmann::json list = {{"cniVersion", network.cni_version},
-                         {"name", network.name},
-                         {"plugins", plugins}};
+  nlohmann::json list = {
+      {"cniVersion", network.cni_version}, {"name", network.name}, {"plugins", plugins}};
   network.conflist_json = list.dump();
   return network;
 }
@@ -121,8 +120,8 @@ absl::StatusOr<CniNetwork> FindDefaultNetwork(const CniSearch& search) {
   }
   if (!search.default_network.empty()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("CNI network \"", search.default_network, "\" (cni_default_network) not found in ",
-                     search.network_dir,
+        absl::StrCat("CNI network \"", search.default_network,
+                     "\" (cni_default_network) not found in ", search.network_dir,
                      problems.empty() ? "" : absl::StrCat(": ", absl::StrJoin(problems, "; "))));
   }
   return absl::FailedPreconditionError(absl::StrCat("No valid CNI configuration file in ",

@@ -31,8 +31,8 @@ nlohmann::json VerboseConfig(DaemonProcess& daemon) {
   v1::StatusRequest request;
   request.set_verbose(true);
   v1::StatusResponse response;
-  const grpc::Status status = daemon.runtime().Status(DaemonProcess::Context().get(), request,
-                                                      &response);
+  const grpc::Status status =
+      daemon.runtime().Status(DaemonProcess::Context().get(), request, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   if (response.info().count("config") == 0) return nlohmann::json::object();
   return nlohmann::json::parse(response.info().at("config"));
@@ -56,16 +56,16 @@ TEST_F(DaemonTest, AnswersVersionStatusAndRuntimeConfigOverTheSocket) {
   v1::VersionRequest version_request;
   version_request.set_version("0.1.0");
   v1::VersionResponse version;
-  ASSERT_TRUE(daemon.runtime().Version(DaemonProcess::Context().get(), version_request, &version)
-                  .ok());
+  ASSERT_TRUE(
+      daemon.runtime().Version(DaemonProcess::Context().get(), version_request, &version).ok());
   EXPECT_EQ(version.runtime_name(), "crio");
   EXPECT_EQ(version.runtime_api_version(), "v1");
   EXPECT_FALSE(version.runtime_version().empty());
 
   v1::StatusRequest status_request;
   v1::StatusResponse status;
-  ASSERT_TRUE(daemon.runtime().Status(DaemonProcess::Context().get(), status_request, &status)
-                  .ok());
+  ASSERT_TRUE(
+      daemon.runtime().Status(DaemonProcess::Context().get(), status_request, &status).ok());
   const auto* runtime_ready = FindCondition(status, "RuntimeReady");
   const auto* network_ready = FindCondition(status, "NetworkReady");
   ASSERT_NE(runtime_ready, nullptr);
@@ -82,10 +82,10 @@ TEST_F(DaemonTest, AnswersVersionStatusAndRuntimeConfigOverTheSocket) {
 
   v1::RuntimeConfigRequest runtime_config_request;
   v1::RuntimeConfigResponse runtime_config;
-  ASSERT_TRUE(daemon.runtime()
-                  .RuntimeConfig(DaemonProcess::Context().get(), runtime_config_request,
-                                 &runtime_config)
-                  .ok());
+  ASSERT_TRUE(
+      daemon.runtime()
+          .RuntimeConfig(DaemonProcess::Context().get(), runtime_config_request, &runtime_config)
+          .ok());
   EXPECT_EQ(runtime_config.linux().cgroup_driver(), v1::CgroupDriver::CGROUPFS);
 }
 
@@ -114,8 +114,8 @@ TEST_F(DaemonTest, LaterRpcsAnswerUnimplementedWithTheirName) {
   EXPECT_NE(status.error_message().find("RunPodSandbox"), std::string::npos);
 
   v1::PullImageResponse pulled;
-  status = daemon.image().PullImage(DaemonProcess::Context().get(), v1::PullImageRequest(),
-                                    &pulled);
+  status =
+      daemon.image().PullImage(DaemonProcess::Context().get(), v1::PullImageRequest(), &pulled);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("PullImage"), std::string::npos);
   // The failure is logged once, with a request id and the RPC's name.
@@ -134,9 +134,9 @@ TEST_F(DaemonTest, SighupReloadsLogLevelAndKeepsOldConfigWhenNewIsInvalid) {
   ASSERT_TRUE(daemon.WaitForLog("Reloaded crio.runtime.log_level: info -> debug")) << daemon.Log();
   EXPECT_EQ(VerboseConfig(daemon)["crio"]["runtime"]["log_level"], "debug");
   v1::VersionResponse version;
-  ASSERT_TRUE(
-      daemon.runtime().Version(DaemonProcess::Context().get(), v1::VersionRequest(), &version)
-          .ok());
+  ASSERT_TRUE(daemon.runtime()
+                  .Version(DaemonProcess::Context().get(), v1::VersionRequest(), &version)
+                  .ok());
   EXPECT_TRUE(daemon.WaitForLog("Version: Request done")) << daemon.Log();
 
   const std::size_t mark = daemon.Log().size();
@@ -173,10 +173,9 @@ TEST_F(DaemonTest, SecondDaemonOnTheSameSocketRefusesToStart) {
   first.Spawn();
   ASSERT_TRUE(first.WaitReady()) << first.Log();
 
-  const CommandOutput second =
-      RunCommand({CRIO_BIN, "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(),
-                  "--listen", dirs_.socket(), "--root", dirs_.root() + "/lib2", "--runroot",
-                  dirs_.root() + "/run2"});
+  const CommandOutput second = RunCommand(
+      {CRIO_BIN, "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(), "--listen",
+       dirs_.socket(), "--root", dirs_.root() + "/lib2", "--runroot", dirs_.root() + "/run2"});
   EXPECT_NE(second.exit_code, 0);
   EXPECT_NE(second.err.find("refusing to start"), std::string::npos) << second.err;
   // The first one is untouched and still answers.
@@ -218,16 +217,15 @@ TEST_F(DaemonTest, NotifiesSystemdWhenReady) {
   EXPECT_NE(std::string(buf, static_cast<std::size_t>(n)).find("READY=1"), std::string::npos);
   // READY comes only once the socket serves.
   v1::VersionResponse version;
-  EXPECT_TRUE(
-      daemon.runtime().Version(DaemonProcess::Context().get(), v1::VersionRequest(), &version)
-          .ok());
+  EXPECT_TRUE(daemon.runtime()
+                  .Version(DaemonProcess::Context().get(), v1::VersionRequest(), &version)
+                  .ok());
 }
 
 TEST_F(DaemonTest, InvalidConfigRefusesToStartNamingFileLineAndKey) {
   dirs_.Write("crio.conf.d/10-bad.conf", "[crio.runtime]\n\ncgroup_manager = \"upstart\"\n");
-  const CommandOutput run =
-      RunCommand({CRIO_BIN, "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(),
-                  "--listen", dirs_.socket()});
+  const CommandOutput run = RunCommand({CRIO_BIN, "--config", dirs_.config_file(), "--config-dir",
+                                        dirs_.config_dir(), "--listen", dirs_.socket()});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("10-bad.conf:3"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("crio.runtime.cgroup_manager"), std::string::npos) << run.err;
@@ -248,14 +246,13 @@ TEST_F(DaemonTest, ConfigSubcommandRoundTrips) {
   dirs_.Write("crio.conf.d/20-seed.conf",
               "[crio.runtime.runtimes.runc]\n"
               "allowed_annotations = [\"seccomp-profile.kubernetes.cri-o.io\"]\n");
-  const CommandOutput first = RunCommand({CRIO_BIN, "--config", dirs_.config_file(),
-                                          "--config-dir", dirs_.config_dir(), "config"});
+  const CommandOutput first = RunCommand(
+      {CRIO_BIN, "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(), "config"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.out.find("seccomp-profile.kubernetes.cri-o.io"), std::string::npos);
   dirs_.Write("printed.conf", first.out);
-  const CommandOutput second =
-      RunCommand({CRIO_BIN, "--config", dirs_.root() + "/printed.conf", "--config-dir",
-                  dirs_.root() + "/empty.d", "config"});
+  const CommandOutput second = RunCommand({CRIO_BIN, "--config", dirs_.root() + "/printed.conf",
+                                           "--config-dir", dirs_.root() + "/empty.d", "config"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(first.out, second.out);
 }

@@ -112,12 +112,16 @@ DaemonProcess::DaemonProcess(const TestDirs& dirs) : dirs_(dirs) {
   if (!std::filesystem::exists(dirs_.config_file())) {
     // No CNI config in net.d: NetworkReady starts false. The runtime is the real runc
     // from $PATH, as on a node.
-    dirs_.Write("crio.conf", "[crio.runtime]\n"
-                             "cgroup_manager = \"cgroupfs\"\n"
-                             "log_level = \"info\"\n"
-                             "\n[crio.network]\n"
-                             "network_dir = \"" + dirs_.root() + "/net.d/\"\n"
-                             "plugin_dirs = [\"" + dirs_.root() + "/cni-bin/\"]\n");
+    dirs_.Write("crio.conf",
+                "[crio.runtime]\n"
+                "cgroup_manager = \"cgroupfs\"\n"
+                "log_level = \"info\"\n"
+                "\n[crio.network]\n"
+                "network_dir = \"" +
+                    dirs_.root() +
+                    "/net.d/\"\n"
+                    "plugin_dirs = [\"" +
+                    dirs_.root() + "/cni-bin/\"]\n");
   }
 }
 
@@ -131,11 +135,16 @@ DaemonProcess::~DaemonProcess() {
 void DaemonProcess::Spawn(const std::vector<std::string>& extra_args,
                           const std::vector<std::string>& extra_env) {
   std::vector<std::string> argv = {CRIO_BIN,
-                                   "--config", dirs_.config_file(),
-                                   "--config-dir", dirs_.config_dir(),
-                                   "--listen", dirs_.socket(),
-                                   "--root", dirs_.root() + "/lib",
-                                   "--runroot", dirs_.root() + "/run"};
+                                   "--config",
+                                   dirs_.config_file(),
+                                   "--config-dir",
+                                   dirs_.config_dir(),
+                                   "--listen",
+                                   dirs_.socket(),
+                                   "--root",
+                                   dirs_.root() + "/lib",
+                                   "--runroot",
+                                   dirs_.root() + "/run"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = SpawnWithFiles(argv, extra_env, dirs_.log_file(), dirs_.log_file());
 }

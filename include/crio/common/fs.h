@@ -2,9 +2,9 @@
 
 // Small file helpers every module that persists state needs.
 
+#include <sys/types.h>
 #include <cstddef>
 #include <string>
-#include <sys/types.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

@@ -3,8 +3,8 @@
 // Error plumbing shared by every module: absl::Status/StatusOr travel through the
 // daemon; src/cri/status.cc is the only place that turns them into grpc::Status.
 
-#include "absl/strings/string_view.h"
 #include <utility>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,9 +24,9 @@ absl::Status Annotate(const absl::Status& status, absl::string_view context);
 #define CRIO_STATUS_CONCAT_(a, b) CRIO_STATUS_CONCAT_INNER_(a, b)
 
 /// Returns the status of `expr` from the enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                   \
-  do {                                          \
-    ::absl::Status crio_status_ = (expr);       \
+#define RETURN_IF_ERROR(expr)                    \
+  do {                                           \
+    ::absl::Status crio_status_ = (expr);        \
     if (!crio_status_.ok()) return crio_status_; \
   } while (false)
 

@@ -18,11 +18,11 @@ struct CniPlugin {
 
 /// A parsed network configuration (.conflist, or a single-plugin .conf/.json).
 struct CniNetwork {
-  std::string name;            ///< the network's "name"
-  std::string cni_version;     ///< "cniVersion", e.g. "1.0.0"
-  std::string file;            ///< the file it came from
+  std::string name;         ///< the network's "name"
+  std::string cni_version;  ///< "cniVersion", e.g. "1.0.0"
+  std::string file;         ///< the file it came from
   std::vector<CniPlugin> plugins;
-  std::string conflist_json;   ///< the config as a network list, ready for plugin stdin
+  std::string conflist_json;  ///< the config as a network list, ready for plugin stdin
 };
 
 /// Where to look, from [crio.network].

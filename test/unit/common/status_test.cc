@@ -27,8 +27,8 @@ absl::StatusOr<int> Quarter(int n) {
 }
 
 TEST(AnnotateTest, PrefixesMessageAndKeepsCode) {
-  const absl::Status annotated = Annotate(absl::NotFoundError("manifest unknown"),
-                                          "pull artifact quay.io/x");
+  const absl::Status annotated =
+      Annotate(absl::NotFoundError("manifest unknown"), "pull artifact quay.io/x");
   EXPECT_EQ(annotated.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(annotated.message(), "pull artifact quay.io/x: manifest unknown");
 }

@@ -74,8 +74,8 @@ TEST_F(RuntimeServiceTest, VersionAnswersBuildVersionAndV1) {
 }
 
 TEST_F(RuntimeServiceTest, RuntimeConfigFollowsCgroupManager) {
-  for (const auto& [manager, driver] :
-       {std::pair{"cgroupfs", v1::CgroupDriver::CGROUPFS}, {"systemd", v1::CgroupDriver::SYSTEMD}}) {
+  for (const auto& [manager, driver] : {std::pair{"cgroupfs", v1::CgroupDriver::CGROUPFS},
+                                        {"systemd", v1::CgroupDriver::SYSTEMD}}) {
     config_.runtime.cgroup_manager = manager;
     config::ConfigHolder holder(config_);
     RuntimeService service(ServiceOptions{holder});

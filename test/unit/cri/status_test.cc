@@ -53,9 +53,8 @@ TEST(ServeTest, PassesStatusThroughAndGivesARequestContext) {
 }
 
 TEST(ServeTest, ExceptionsBecomeInternal) {
-  const grpc::Status out = Serve("Status", [](const RequestContext&) -> absl::Status {
-    throw std::runtime_error("boom");
-  });
+  const grpc::Status out = Serve(
+      "Status", [](const RequestContext&) -> absl::Status { throw std::runtime_error("boom"); });
   EXPECT_EQ(out.error_code(), grpc::StatusCode::INTERNAL);
   EXPECT_NE(out.error_message().find("boom"), std::string::npos);
 }
