@@ -37,6 +37,14 @@ void ApplyLogLevel(const config::Config& config) {
 
 }  // namespace
 
+absl::StatusOr<config::Config> PrepareForHost(const config::LoadResult& loaded) {
+  for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning);
+  RETURN_IF_ERROR(config::Validate(loaded.config, config::ValidationMode::kHost));
+  config::Config config = loaded.config;
+  for (const auto& warning : config::PruneUnusableHandlers(config)) spdlog::warn("{}", warning);
+  return config;
+}
+
 void BlockHandledSignals() {
   sigset_t set = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
@@ -107,15 +115,14 @@ void Daemon::Reload() {
   sd_notify(0, "RELOADING=1");
   spdlog::info("Received SIGHUP, reloading configuration");
   auto loaded = config::Load(source_.load, source_.overrides);
-  absl::Status valid = loaded.ok() ? config::Validate(loaded->config, config::ValidationMode::kHost)
-                                   : loaded.status();
-  if (!valid.ok()) {
-    spdlog::error("Keeping the running configuration: the new one is invalid: {}", valid.message());
+  auto fresh = loaded.ok() ? PrepareForHost(*loaded) : loaded.status();
+  if (!fresh.ok()) {
+    spdlog::error("Keeping the running configuration: the new one is invalid: {}",
+                  fresh.status().message());
     sd_notify(0, "READY=1");
     return;
   }
-  for (const auto& warning : loaded->warnings) spdlog::warn("{}", warning);
-  config::ReloadResult result = config::ApplyReloadable(*config_.Get(), loaded->config);
+  config::ReloadResult result = config::ApplyReloadable(*config_.Get(), *fresh);
   for (const auto& change : result.changes) spdlog::info("Reloaded {}", change);
   for (const auto& key : result.needs_restart) {
     spdlog::warn("Configuration key {} changed; it takes effect after a restart", key);

@@ -22,6 +22,12 @@ struct ConfigSource {
   config::Overrides overrides;  ///< the other flags, which win over every file
 };
 
+/// Makes a loaded configuration ready to run: checks it against this host and drops
+/// the runtime handlers whose binary is missing (except the default one, which must
+/// exist), logging the load's warnings and each dropped handler. Used at start and
+/// on every SIGHUP, so both see the same rules.
+absl::StatusOr<config::Config> PrepareForHost(const config::LoadResult& loaded);
+
 /// Blocks the signals the daemon handles in the calling thread. Call it first in
 /// main(), before any thread exists, so that every later thread inherits the mask
 /// and only the signal loop receives them.

@@ -58,14 +58,13 @@ int Fail(const std::string& message) {
 int Serve(const ConfigSource& source, const crio::config::LoadResult& loaded) {
   auto level = crio::log::ParseLevel(loaded.config.runtime.log_level);
   crio::log::Setup(level.ok() ? *level : spdlog::level::info);
-  for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning);
   for (const auto& file : loaded.files) spdlog::info("Read configuration file {}", file);
-  if (auto host = crio::config::Validate(loaded.config, crio::config::ValidationMode::kHost);
-      !host.ok()) {
-    spdlog::critical("Invalid configuration: {}", host.message());
+  auto config = crio::daemon::PrepareForHost(loaded);
+  if (!config.ok()) {
+    spdlog::critical("Invalid configuration: {}", config.status().message());
     return 1;
   }
-  crio::daemon::Daemon daemon(source, loaded.config);
+  crio::daemon::Daemon daemon(source, *std::move(config));
   if (auto started = daemon.Start(); !started.ok()) {
     spdlog::critical("Cannot start: {}", started.message());
     return 1;
