@@ -257,6 +257,32 @@ TEST_F(DaemonTest, ConfigSubcommandRoundTrips) {
   EXPECT_EQ(first.out, second.out);
 }
 
+TEST_F(DaemonTest, HandlerWithoutBinaryIsDroppedWithAWarning) {
+  dirs_.Write("crio.conf.d/30-ghost.conf",
+              "[crio.runtime.runtimes.ghost]\nruntime_path = \"/nonexistent/ghost-runtime\"\n");
+  DaemonProcess daemon(dirs_);
+  daemon.Spawn();
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Log();
+  EXPECT_NE(daemon.Log().find("ghost"), std::string::npos) << daemon.Log();
+  v1::StatusResponse status;
+  ASSERT_TRUE(
+      daemon.runtime().Status(DaemonProcess::Context().get(), v1::StatusRequest(), &status).ok());
+  for (const auto& handler : status.runtime_handlers()) EXPECT_NE(handler.name(), "ghost");
+}
+
+TEST_F(DaemonTest, MissingDefaultRuntimeRefusesToStart) {
+  dirs_.Write("crio.conf.d/30-ghost.conf",
+              "[crio.runtime]\ndefault_runtime = \"ghost\"\n"
+              "[crio.runtime.runtimes.ghost]\nruntime_path = \"/nonexistent/ghost-runtime\"\n");
+  const CommandOutput run =
+      RunCommand({CRIO_BIN, "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(),
+                  "--listen", dirs_.socket(), "--root", dirs_.root() + "/lib", "--runroot",
+                  dirs_.root() + "/run"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("/nonexistent/ghost-runtime"), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dirs_.socket()));
+}
+
 TEST_F(DaemonTest, VersionSubcommand) {
   const CommandOutput text = RunCommand({CRIO_BIN, "version"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
