@@ -274,10 +274,9 @@ TEST_F(DaemonTest, MissingDefaultRuntimeRefusesToStart) {
   dirs_.Write("crio.conf.d/30-ghost.conf",
               "[crio.runtime]\ndefault_runtime = \"ghost\"\n"
               "[crio.runtime.runtimes.ghost]\nruntime_path = \"/nonexistent/ghost-runtime\"\n");
-  const CommandOutput run =
-      RunCommand({CRIO_BIN, "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(),
-                  "--listen", dirs_.socket(), "--root", dirs_.root() + "/lib", "--runroot",
-                  dirs_.root() + "/run"});
+  const CommandOutput run = RunCommand({CRIO_BIN, "--config", dirs_.config_file(), "--config-dir",
+                                        dirs_.config_dir(), "--listen", dirs_.socket(), "--root",
+                                        dirs_.root() + "/lib", "--runroot", dirs_.root() + "/run"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("/nonexistent/ghost-runtime"), std::string::npos) << run.err;
   EXPECT_FALSE(std::filesystem::exists(dirs_.socket()));
