@@ -1,5 +1,9 @@
 #include "client.h"
 
+#include <iostream>
+
+#include "commands.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -85,6 +89,18 @@ std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + timeout_);
   return context;
+}
+
+void RunBody(CommandResult& result, const std::function<absl::Status()>& body) {
+  const absl::Status status = body();
+  if (status.ok()) return;
+  std::cerr << status.message() << "\n";
+  result.exit_code = 1;
+}
+
+absl::Status RpcFailure(const char* what, const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      DescribeRpcError(what, status));
 }
 
 std::string DescribeRpcError(const char* what, const grpc::Status& status) {

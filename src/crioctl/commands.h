@@ -4,7 +4,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
+
+#include "absl/status/status.h"
 #include "client.h"
+#include "crio/common/status.h"
 
 namespace crio::ctl {
 
@@ -12,6 +16,13 @@ namespace crio::ctl {
 struct CommandResult {
   int exit_code = 0;
 };
+
+/// Runs a subcommand's body: an error is printed to stderr and makes the exit code 1.
+void RunBody(CommandResult& result, const std::function<absl::Status()>& body);
+
+/// A failed RPC as an error whose message reads like crictl's
+/// ("getting status of runtime: rpc error: code = Unavailable desc = ...").
+absl::Status RpcFailure(const char* what, const grpc::Status& status);
 
 void AddVersionCommand(CLI::App& app, const Globals& globals, CommandResult& result);
 void AddInfoCommand(CLI::App& app, const Globals& globals, CommandResult& result);

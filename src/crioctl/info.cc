@@ -13,38 +13,30 @@ void AddInfoCommand(CLI::App& app, const Globals& globals, CommandResult& result
   auto output = std::make_shared<std::string>();
   cmd->add_option("-o,--output", *output, "Output format: json (default) or yaml");
   cmd->callback([&globals, &result, output] {
-    auto format = ParseOutputFormat(*output, OutputFormat::kJson);
-    if (!format.ok() || *format == OutputFormat::kTable) {
-      std::cerr << "output format \"" << *output << "\" is not one of json, yaml\n";
-      result.exit_code = 1;
-      return;
-    }
-    auto client = Client::Connect(globals);
-    if (!client.ok()) {
-      std::cerr << client.status().message() << "\n";
-      result.exit_code = 1;
-      return;
-    }
-    runtime::v1::StatusRequest request;
-    request.set_verbose(true);
-    runtime::v1::StatusResponse response;
-    const grpc::Status status =
-        client->runtime().Status(client->NewContext().get(), request, &response);
-    if (!status.ok()) {
-      std::cerr << DescribeRpcError("getting status of runtime", status) << "\n";
-      result.exit_code = 1;
-      return;
-    }
-    const nlohmann::ordered_json whole = MessageToJson(response);
-    nlohmann::ordered_json shown = nlohmann::ordered_json::object();
-    shown["status"] = whole.value("status", nlohmann::ordered_json::object());
-    shown["runtimeHandlers"] = whole.value("runtimeHandlers", nlohmann::ordered_json::array());
-    shown["features"] = whole.value("features", nlohmann::ordered_json::object());
-    for (const auto& [key, text] : response.info()) {
-      auto parsed = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
-      shown[key] = parsed.is_discarded() ? nlohmann::ordered_json(text) : parsed;
-    }
-    std::cout << Render(shown, *format);
+    RunBody(result, [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(const OutputFormat format, ParseOutputFormat(*output, OutputFormat::kJson));
+      if (format == OutputFormat::kTable) {
+        return absl::InvalidArgumentError("info prints json or yaml, not a table");
+      }
+      ASSIGN_OR_RETURN(Client client, Client::Connect(globals));
+      runtime::v1::StatusRequest request;
+      request.set_verbose(true);
+      runtime::v1::StatusResponse response;
+      const grpc::Status status =
+          client.runtime().Status(client.NewContext().get(), request, &response);
+      if (!status.ok()) return RpcFailure("getting status of runtime", status);
+      const nlohmann::ordered_json whole = MessageToJson(response);
+      nlohmann::ordered_json shown = nlohmann::ordered_json::object();
+      shown["status"] = whole.value("status", nlohmann::ordered_json::object());
+      shown["runtimeHandlers"] = whole.value("runtimeHandlers", nlohmann::ordered_json::array());
+      shown["features"] = whole.value("features", nlohmann::ordered_json::object());
+      for (const auto& [key, text] : response.info()) {
+        auto parsed = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+        shown[key] = parsed.is_discarded() ? nlohmann::ordered_json(text) : parsed;
+      }
+      std::cout << Render(shown, format);
+      return absl::OkStatus();
+    });
   });
 }
 

@@ -13,36 +13,25 @@ void AddVersionCommand(CLI::App& app, const Globals& globals, CommandResult& res
   auto output = std::make_shared<std::string>();
   cmd->add_option("-o,--output", *output, "Output format: json, yaml or table (default)");
   cmd->callback([&globals, &result, output] {
-    auto format = ParseOutputFormat(*output, OutputFormat::kTable);
-    if (!format.ok()) {
-      std::cerr << format.status().message() << "\n";
-      result.exit_code = 1;
-      return;
-    }
-    auto client = Client::Connect(globals);
-    if (!client.ok()) {
-      std::cerr << client.status().message() << "\n";
-      result.exit_code = 1;
-      return;
-    }
-    runtime::v1::VersionRequest request;
-    request.set_version("0.1.0");
-    runtime::v1::VersionResponse response;
-    const grpc::Status status =
-        client->runtime().Version(client->NewContext().get(), request, &response);
-    if (!status.ok()) {
-      std::cerr << DescribeRpcError("getting the runtime version", status) << "\n";
-      result.exit_code = 1;
-      return;
-    }
-    if (*format == OutputFormat::kTable) {
-      std::printf("Version:  %s\n", response.version().c_str());
-      std::printf("RuntimeName:  %s\n", response.runtime_name().c_str());
-      std::printf("RuntimeVersion:  %s\n", response.runtime_version().c_str());
-      std::printf("RuntimeApiVersion:  %s\n", response.runtime_api_version().c_str());
-      return;
-    }
-    std::cout << Render(MessageToJson(response), *format);
+    RunBody(result, [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(const OutputFormat format, ParseOutputFormat(*output, OutputFormat::kTable));
+      ASSIGN_OR_RETURN(Client client, Client::Connect(globals));
+      runtime::v1::VersionRequest request;
+      request.set_version("0.1.0");
+      runtime::v1::VersionResponse response;
+      const grpc::Status status =
+          client.runtime().Version(client.NewContext().get(), request, &response);
+      if (!status.ok()) return RpcFailure("getting the runtime version", status);
+      if (format == OutputFormat::kTable) {
+        std::printf("Version:  %s\n", response.version().c_str());
+        std::printf("RuntimeName:  %s\n", response.runtime_name().c_str());
+        std::printf("RuntimeVersion:  %s\n", response.runtime_version().c_str());
+        std::printf("RuntimeApiVersion:  %s\n", response.runtime_api_version().c_str());
+        return absl::OkStatus();
+      }
+      std::cout << Render(MessageToJson(response), format);
+      return absl::OkStatus();
+    });
   });
 }
 
