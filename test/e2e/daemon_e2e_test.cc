@@ -129,10 +129,16 @@ TEST_F(DaemonTest, SighupReloadsLogLevelAndKeepsOldConfigWhenNewIsInvalid) {
   // At info level the per-RPC debug line is not written.
   EXPECT_EQ(daemon.Log().find("Version: Request done"), std::string::npos);
 
-  dirs_.Write("crio.conf.d/50-debug.conf", "[crio.runtime]\nlog_level = \"debug\"\n");
+  dirs_.Write("crio.conf.d/50-debug.conf",
+              "[crio.runtime]\nlog_level = \"debug\"\n"
+              "[crio.runtime.runtimes.runc]\n"
+              "allowed_annotations = [\"seccomp-profile.kubernetes.cri-o.io\"]\n");
   daemon.Signal(SIGHUP);
   ASSERT_TRUE(daemon.WaitForLog("Reloaded crio.runtime.log_level: info -> debug")) << daemon.Log();
-  EXPECT_EQ(VerboseConfig(daemon)["crio"]["runtime"]["log_level"], "debug");
+  const nlohmann::json reloaded = VerboseConfig(daemon);
+  EXPECT_EQ(reloaded["crio"]["runtime"]["log_level"], "debug");
+  EXPECT_EQ(reloaded["crio"]["runtime"]["runtimes"]["runc"]["allowed_annotations"],
+            nlohmann::json::array({"seccomp-profile.kubernetes.cri-o.io"}));
   v1::VersionResponse version;
   ASSERT_TRUE(daemon.runtime()
                   .Version(DaemonProcess::Context().get(), v1::VersionRequest(), &version)
