@@ -9,7 +9,7 @@ packages=(
   # libraries (docs/dependencies.md says what each is for)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libtoml11-dev libspdlog-dev libfmt-dev libcli11-dev libsystemd-dev nlohmann-json3-dev
-  libseccomp-dev libcurl4-openssl-dev libarchive-dev
+  libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev
   # tests
   libgtest-dev libgmock-dev
   # the OCI runtime the daemon drives
