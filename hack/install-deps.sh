@@ -14,6 +14,9 @@ packages=(
   libgtest-dev libgmock-dev
   # the OCI runtime the daemon drives
   runc
+  # the registry test fixture (test/registry/fixture.sh) and the pull benchmark's peer
+  docker-registry busybox-static umoci skopeo openssl apache2-utils jq zstd curl gzip tar
+  shellcheck
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -34,4 +34,12 @@ while IFS= read -r hit; do
   status=1
 done < <(git grep --untracked -nE '(spdlog::(trace|debug|info|warn|error|critical)|log::(Trace|Debug|Info|Warn|Error))\((ctx, )?"[a-z]' -- 'src/*.cc' 'src/*.h' || true)
 
+# Shell scripts.
+if command -v shellcheck >/dev/null 2>&1; then
+  mapfile -t scripts < <(git ls-files -co --exclude-standard -- '*.sh' .ci/run)
+  if [ ${#scripts[@]} -gt 0 ] && ! shellcheck "${scripts[@]}"; then
+    status=1
+  fi
+fi
+
 exit $status
