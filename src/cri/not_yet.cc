@@ -53,13 +53,6 @@ CRIO_NOT_YET(RuntimeService, ListMetricDescriptors, ListMetricDescriptorsRequest
 CRIO_NOT_YET(RuntimeService, ListPodSandboxMetrics, ListPodSandboxMetricsRequest,
              ListPodSandboxMetricsResponse)
 
-// Images (issue 4).
-CRIO_NOT_YET(ImageService, ListImages, ListImagesRequest, ListImagesResponse)
-CRIO_NOT_YET(ImageService, ImageStatus, ImageStatusRequest, ImageStatusResponse)
-CRIO_NOT_YET(ImageService, PullImage, PullImageRequest, PullImageResponse)
-CRIO_NOT_YET(ImageService, RemoveImage, RemoveImageRequest, RemoveImageResponse)
-CRIO_NOT_YET(ImageService, ImageFsInfo, ImageFsInfoRequest, ImageFsInfoResponse)
-
 #undef CRIO_NOT_YET
 
 // Container events (issue 5): a server stream, so it does not fit the macro.

@@ -108,15 +108,19 @@ class ImageService final : public v1::ImageService::Service {
  public:
   explicit ImageService(const ServiceOptions& options) : options_(options) {}
 
-  // not_yet.cc
+  // image_list.cc
   grpc::Status ListImages(grpc::ServerContext* context, const v1::ListImagesRequest* request,
                           v1::ListImagesResponse* response) override;
+  // image_status.cc
   grpc::Status ImageStatus(grpc::ServerContext* context, const v1::ImageStatusRequest* request,
                            v1::ImageStatusResponse* response) override;
+  // image_pull.cc
   grpc::Status PullImage(grpc::ServerContext* context, const v1::PullImageRequest* request,
                          v1::PullImageResponse* response) override;
+  // image_remove.cc
   grpc::Status RemoveImage(grpc::ServerContext* context, const v1::RemoveImageRequest* request,
                            v1::RemoveImageResponse* response) override;
+  // image_fs_info.cc
   grpc::Status ImageFsInfo(grpc::ServerContext* context, const v1::ImageFsInfoRequest* request,
                            v1::ImageFsInfoResponse* response) override;
 

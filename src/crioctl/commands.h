@@ -26,5 +26,7 @@ absl::Status RpcFailure(const char* what, const grpc::Status& status);
 
 void AddVersionCommand(CLI::App& app, const Globals& globals, CommandResult& result);
 void AddInfoCommand(CLI::App& app, const Globals& globals, CommandResult& result);
+/// pull, images, inspecti, rmi, imagefsinfo.
+void AddImageCommands(CLI::App& app, const Globals& globals, CommandResult& result);
 
 }  // namespace crio::ctl

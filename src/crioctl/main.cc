@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   crio::ctl::CommandResult result;
   crio::ctl::AddVersionCommand(app, globals, result);
   crio::ctl::AddInfoCommand(app, globals, result);
+  crio::ctl::AddImageCommands(app, globals, result);
 
   CLI11_PARSE(app, argc, argv);
   return result.exit_code;

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <utility>
 
@@ -13,6 +15,7 @@
 #include "crio/common/fs.h"
 #include "crio/common/log.h"
 #include "crio/common/status.h"
+#include "crio/config/values.h"
 #include "crio/cri/services.h"
 #include "crio/version.h"
 
@@ -69,7 +72,8 @@ absl::Status Daemon::Start() {
   ASSIGN_OR_RETURN(socket_, SocketClaim::Acquire(socket_path, &removed_stale));
   if (removed_stale) spdlog::info("Removed stale socket {}", socket_path);
 
-  const cri::ServiceOptions options{config_};
+  RETURN_IF_ERROR(OpenImageStore(*config));
+  const cri::ServiceOptions options{config_, *images_};
   services_.push_back(cri::MakeRuntimeService(options));
   services_.push_back(cri::MakeImageService(options));
 
@@ -93,6 +97,31 @@ absl::Status Daemon::Start() {
   spdlog::info("Serving the CRI on {} (crio {}, runtime {}, cgroup manager {})", socket_path,
                kVersion, config->runtime.default_runtime, config->runtime.cgroup_manager);
   sd_notify(0, "READY=1");
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::OpenImageStore(const config::Config& config) {
+  registry::ClientOptions client_options;
+  ASSIGN_OR_RETURN(const absl::Duration stall,
+                   config::ParseGoDuration(config.image.pull_progress_timeout));
+  client_options.stall_timeout = std::chrono::seconds(absl::ToInt64Seconds(stall));
+  http_ = registry::MakeCurlHttpClient();
+  registry_ = std::make_unique<registry::RegistryClient>(*http_, client_options);
+
+  ASSIGN_OR_RETURN(registry::RegistriesConf registries,
+                   registry::LoadRegistriesConf(config.image.registries_conf));
+  for (const auto& warning : registries.warnings) spdlog::warn("{}", warning);
+  image::StoreOptions store;
+  store.root = config.crio.root;
+  store.registries = std::move(registries);
+  store.insecure_registries = config.image.insecure_registries;
+  store.global_auth_file = config.image.global_auth_file;
+  store.pinned_images = config.image.pinned_images;
+  // overlayfs whiteouts (0/0 devices, trusted.* xattrs) need root; without it they are
+  // recorded instead.
+  store.overlay_whiteouts = ::geteuid() == 0;
+  ASSIGN_OR_RETURN(images_, image::ImageStore::Open(std::move(store), *registry_));
+  spdlog::info("Image store at {}/images: {} images", config.crio.root, images_->List().size());
   return absl::OkStatus();
 }
 

@@ -12,6 +12,9 @@
 #include "absl/status/status.h"
 #include "crio/config/config.h"
 #include "crio/config/config_holder.h"
+#include "crio/image/store.h"
+#include "crio/registry/client.h"
+#include "crio/registry/http.h"
 #include "listener.h"
 
 namespace crio::daemon {
@@ -48,6 +51,7 @@ class Daemon {
  private:
   void Reload();
   void Stop();
+  absl::Status OpenImageStore(const config::Config& config);
 
   // In-flight calls get this long to finish after SIGTERM before they are cancelled.
   static constexpr std::chrono::seconds kShutdownGrace{10};
@@ -55,6 +59,9 @@ class Daemon {
   ConfigSource source_;
   config::ConfigHolder config_;
   SocketClaim socket_;
+  std::unique_ptr<registry::HttpClient> http_;
+  std::unique_ptr<registry::RegistryClient> registry_;
+  std::unique_ptr<image::ImageStore> images_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
 };

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "crio/config/config_holder.h"
+#include "crio/image/store.h"
 
 namespace crio::cri {
 
@@ -15,6 +16,7 @@ namespace crio::cri {
 /// keeps every referenced object alive longer than the gRPC server).
 struct ServiceOptions {
   const config::ConfigHolder& config;  ///< the live configuration (SIGHUP may replace it)
+  image::ImageStore& images;           ///< pulled images
 };
 
 /// runtime.v1.RuntimeService.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crio/version.h"
+#include "fake_http.h"
 #include "runtime_service.h"
 
 namespace crio::cri {
@@ -29,6 +30,11 @@ class RuntimeServiceTest : public ::testing::Test {
     config_.runtime.cgroup_manager = "cgroupfs";
     config_.runtime.runtimes[config_.runtime.default_runtime].runtime_path = root_ + "/bin/runc";
     MakeExecutable("runc");
+    image::StoreOptions store;
+    store.root = root_ + "/lib";
+    auto images = image::ImageStore::Open(store, registry_);
+    ASSERT_TRUE(images.ok()) << images.status();
+    images_ = *std::move(images);
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
@@ -40,7 +46,7 @@ class RuntimeServiceTest : public ::testing::Test {
 
   v1::StatusResponse CallStatus(bool verbose) {
     config::ConfigHolder holder(config_);
-    RuntimeService service(ServiceOptions{holder});
+    RuntimeService service(ServiceOptions{holder, *images_});
     grpc::ServerContext context;
     v1::StatusRequest request;
     request.set_verbose(verbose);
@@ -58,11 +64,15 @@ class RuntimeServiceTest : public ::testing::Test {
 
   std::string root_;
   config::Config config_;
+  // The runtime service never pulls: a registry that knows nothing is enough.
+  testing::FakeHttp http_{[](const registry::HttpRequest&) { return testing::Respond(404, ""); }};
+  registry::RegistryClient registry_{http_, registry::ClientOptions{}};
+  std::unique_ptr<image::ImageStore> images_;
 };
 
 TEST_F(RuntimeServiceTest, VersionAnswersBuildVersionAndV1) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder});
+  RuntimeService service(ServiceOptions{holder, *images_});
   grpc::ServerContext context;
   v1::VersionRequest request;
   v1::VersionResponse response;
@@ -78,7 +88,7 @@ TEST_F(RuntimeServiceTest, RuntimeConfigFollowsCgroupManager) {
                                         {"systemd", v1::CgroupDriver::SYSTEMD}}) {
     config_.runtime.cgroup_manager = manager;
     config::ConfigHolder holder(config_);
-    RuntimeService service(ServiceOptions{holder});
+    RuntimeService service(ServiceOptions{holder, *images_});
     grpc::ServerContext context;
     v1::RuntimeConfigRequest request;
     v1::RuntimeConfigResponse response;
@@ -140,7 +150,7 @@ TEST_F(RuntimeServiceTest, HandlersListedWithDefaultUnderEmptyName) {
 
 TEST_F(RuntimeServiceTest, LaterRpcsAnswerUnimplementedNamingThemselves) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder});
+  RuntimeService service(ServiceOptions{holder, *images_});
   grpc::ServerContext context;
   v1::RunPodSandboxRequest request;
   v1::RunPodSandboxResponse response;
