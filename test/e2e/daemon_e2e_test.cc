@@ -113,13 +113,23 @@ TEST_F(DaemonTest, LaterRpcsAnswerUnimplementedWithTheirName) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("RunPodSandbox"), std::string::npos);
 
-  v1::PullImageResponse pulled;
-  status =
-      daemon.image().PullImage(DaemonProcess::Context().get(), v1::PullImageRequest(), &pulled);
+  v1::ExecSyncResponse exec;
+  status = daemon.runtime().ExecSync(DaemonProcess::Context().get(), v1::ExecSyncRequest(), &exec);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("PullImage"), std::string::npos);
+  EXPECT_NE(status.error_message().find("ExecSync"), std::string::npos);
   // The failure is logged once, with a request id and the RPC's name.
-  EXPECT_TRUE(daemon.WaitForLog("PullImage: Request failed: UNIMPLEMENTED"));
+  EXPECT_TRUE(daemon.WaitForLog("ExecSync: Request failed: UNIMPLEMENTED"));
+}
+
+TEST_F(DaemonTest, PullImageWithoutAnImageIsInvalidArgument) {
+  DaemonProcess daemon(dirs_);
+  daemon.Spawn();
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Log();
+  v1::PullImageResponse pulled;
+  const grpc::Status status =
+      daemon.image().PullImage(DaemonProcess::Context().get(), v1::PullImageRequest(), &pulled);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("image.image"), std::string::npos);
 }
 
 TEST_F(DaemonTest, SighupReloadsLogLevelAndKeepsOldConfigWhenNewIsInvalid) {
