@@ -656,6 +656,12 @@ const Field<I> kImageFields[] = {
             "--registries-conf. Its content is re-read on SIGHUP.",
      .string_check = AbsPath,
      .reload = Reload::kLive},
+    {.key = "certs_dir",
+     .member = &I::certs_dir,
+     .doc = "Directory of per-registry TLS files, as containers-certs.d(5) describes: "
+            "<host[:port]>/*.crt are extra CAs, <name>.cert with <name>.key a client "
+            "certificate. Not a CRI-O key: CRI-O always uses /etc/containers/certs.d.",
+     .string_check = AbsPath},
 };
 
 using N = NetworkConfig;

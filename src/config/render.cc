@@ -240,8 +240,8 @@ constexpr std::string_view kManTail = R"(
   `monitor_cgroup` and `monitor_env`, with a deprecation warning) are still read. A
   handler's `monitor_path` naming conmon, as in CRI-O's packaged drop-ins, is ignored
   with a warning.
-* `registries_conf` in [crio.image] is crio's: CRI-O takes that path from
-  `--registries-conf`.
+* `registries_conf` and `certs_dir` in [crio.image] are crio's: CRI-O takes the first
+  from `--registries-conf` and always uses /etc/containers/certs.d for the second.
 * The deprecated CRI-O keys `plugin_dir` (appended to `plugin_dirs`),
   `manage_ns_lifecycle`, `default_mounts` and `registries` are read and warned about.
 * Tables CRI-O has and crio does not implement, such as [crio.tracing] and [crio.nri],

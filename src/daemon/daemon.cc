@@ -104,6 +104,7 @@ absl::Status Daemon::OpenImageStore(const config::Config& config) {
   registry::ClientOptions client_options;
   ASSIGN_OR_RETURN(const absl::Duration stall,
                    config::ParseGoDuration(config.image.pull_progress_timeout));
+  client_options.certs_dir = config.image.certs_dir;
   client_options.stall_timeout = std::chrono::seconds(absl::ToInt64Seconds(stall));
   http_ = registry::MakeCurlHttpClient();
   registry_ = std::make_unique<registry::RegistryClient>(*http_, client_options);

@@ -4,6 +4,7 @@
 // the whole suite, so this binary is one CTest test.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -47,8 +48,18 @@ class ImageTest : public ::testing::Test {
     dirs_.Write("crio.conf",
                 "[crio.runtime]\ncgroup_manager = \"cgroupfs\"\n"
                 "[crio.image]\nregistries_conf = \"" +
-                    (*fixture_)["registries_conf"].get<std::string>() +
+                    (*fixture_)["registries_conf"].get<std::string>() + "\"\ncerts_dir = \"" +
+                    (*fixture_)["certs_d"].get<std::string>() +
                     "\"\n[crio.network]\nnetwork_dir = \"" + dirs_.root() + "/net.d/\"\n");
+    daemon_ = std::make_unique<DaemonProcess>(dirs_);
+    daemon_->Spawn();
+    ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Log();
+  }
+
+  // Stops the daemon and starts it again, so that new drop-ins take effect.
+  void Restart() {
+    daemon_->Signal(SIGTERM);
+    ASSERT_EQ(daemon_->WaitExit(), 0) << daemon_->Log();
     daemon_ = std::make_unique<DaemonProcess>(dirs_);
     daemon_->Spawn();
     ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Log();
@@ -178,6 +189,32 @@ TEST_F(ImageTest, TokenAuthWithCredentialsAndAClearErrorForAWrongPassword) {
   EXPECT_EQ(pulled.image_ref(), Image("token-private-busybox", "image_id"));
   // Anonymous pulls of the public part work without credentials.
   EXPECT_TRUE(Pull(Image("token-public-busybox"), &pulled).ok());
+}
+
+TEST_F(ImageTest, TlsRegistryThroughCertsDirWithBasicAuth) {
+  v1::PullImageResponse pulled;
+  grpc::Status status = Pull(Image("private-busybox"), &pulled);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+
+  const auto& tls = (*fixture_)["registries"]["tls"];
+  v1::AuthConfig auth;
+  auth.set_username(tls["username"].get<std::string>());
+  auth.set_password(tls["password"].get<std::string>());
+  status = Pull(Image("private-busybox"), &pulled, &auth);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon_->Log();
+  EXPECT_EQ(pulled.image_ref(), Image("private-busybox", "image_id"));
+}
+
+TEST_F(ImageTest, GlobalAuthFileIsUsedWhenTheRequestHasNoCredentials) {
+  dirs_.Write("crio.conf.d/10-auth.conf", "[crio.image]\nglobal_auth_file = \"" +
+                                              (*fixture_)["auth_json"].get<std::string>() + "\"\n");
+  Restart();
+  v1::PullImageResponse pulled;
+  grpc::Status status = Pull(Image("private-busybox"), &pulled);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  status = Pull(Image("token-private-busybox"), &pulled);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(pulled.image_ref(), Image("token-private-busybox", "image_id"));
 }
 
 TEST_F(ImageTest, CorruptContentIsRefusedAndNothingIsListed) {

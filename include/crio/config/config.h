@@ -178,6 +178,8 @@ struct ImageConfig {
   std::string short_name_mode = "enforcing";  ///< "enforcing" or "disabled"
   /// Ours: CRI-O takes this path from --registries-conf / containers defaults.
   std::string registries_conf = "/etc/containers/registries.conf";
+  /// Ours: per-registry TLS files; CRI-O always uses /etc/containers/certs.d.
+  std::string certs_dir = "/etc/containers/certs.d";
 
   bool operator==(const ImageConfig&) const = default;
 };
