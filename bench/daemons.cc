@@ -16,17 +16,6 @@ void WriteFile(const fs::path& file, const std::string& text) {
   if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
 
-// Quotes a path as a TOML basic string (temp dir paths have no quotes or backslashes, but a
-// config that silently broke on one would be a confusing failure).
-std::string TomlString(const std::string& text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
 // crio takes CRI-O's flags. The CNI dirs exist but are empty in both daemons, so both
 // answer Status with NetworkReady=false after the same amount of work.
 std::vector<std::string> PrepareCrio(const std::string& binary, const fs::path& dir) {
@@ -87,6 +76,17 @@ std::vector<std::string> PrepareContainerd(const std::string& binary, const fs::
 }
 
 }  // namespace
+
+// Quotes a path as a TOML basic string (temp dir paths have no quotes or backslashes, but a
+// config that silently broke on one would be a confusing failure).
+std::string TomlString(const std::string& text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
 
 DaemonSpec CrioSpec(const std::string& binary) {
   return {.name = "crio",

@@ -24,6 +24,9 @@ struct DaemonSpec {
   std::vector<std::string> version_argv;
 };
 
+// Quotes text as a TOML basic string, for the paths the configs name.
+std::string TomlString(const std::string& text);
+
 DaemonSpec CrioSpec(const std::string& binary);
 DaemonSpec ContainerdSpec(const std::string& binary);
 

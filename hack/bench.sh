@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks crio side by side with containerd (the peer, Debian's package) in the same run:
-# installs containerd if missing, builds crio and daemon_bench, and runs it. Arguments go to
-# daemon_bench (--calls N, --rounds R, --crio PATH, --containerd PATH).
+# installs containerd if missing, builds crio and the benchmark, and runs it.
+#   hack/bench.sh [daemon] ARGS   start-up, memory, Version/Status latency (daemon_bench:
+#                                 --calls N, --rounds R, --crio PATH, --containerd PATH)
+#   hack/bench.sh pull ARGS       cold-store PullImage of the fixture's ~100 MB image
+#                                 (pull_bench: --rounds N, --fixture DIR, --crio, --containerd)
 # The report goes to stdout; install and build output go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +40,17 @@ install_containerd() {
   done
 }
 
+bench=daemon_bench
+case ${1:-} in
+  daemon) shift ;;
+  pull) bench=pull_bench; shift ;;
+esac
+
 install_containerd
 
-echo "== building crio and daemon_bench" >&2
+echo "== building crio and $bench" >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
-cmake --build build -j"$(nproc)" --target crio daemon_bench >&2
+cmake --build build -j"$(nproc)" --target crio "$bench" >&2
 
-exec build/bench/daemon_bench "$@"
+echo "== load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+exec "build/bench/$bench" "$@"
