@@ -9,11 +9,13 @@ packages=(
   # libraries (docs/dependencies.md says what each is for)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libtoml11-dev libspdlog-dev libfmt-dev libcli11-dev libsystemd-dev nlohmann-json3-dev
-  libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev
+  libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev libyaml-cpp-dev
   # tests
   libgtest-dev libgmock-dev
-  # the OCI runtime the daemon drives
-  runc
+  # the OCI runtimes the daemon drives (crun refuses hybrid cgroup hosts, runc is the default)
+  runc crun
+  # pod namespaces and mounts in tests: ip, nsenter, findmnt
+  iproute2 util-linux
   # the registry test fixture (test/registry/fixture.sh) and the pull benchmark's peer
   docker-registry busybox-static umoci skopeo openssl apache2-utils jq zstd curl gzip tar
   shellcheck

@@ -118,11 +118,17 @@ absl::Status Daemon::OpenImageStore(const config::Config& config) {
   store.insecure_registries = config.image.insecure_registries;
   store.global_auth_file = config.image.global_auth_file;
   store.pinned_images = config.image.pinned_images;
+  // The pause image is always pinned, so that the kubelet's image GC never removes it.
+  if (auto pause = registry::ParseReference(config.image.pause_image); pause.ok()) {
+    store.pinned_images.push_back(pause->String());
+  }
   // overlayfs whiteouts (0/0 devices, trusted.* xattrs) need root; without it they are
   // recorded instead.
   store.overlay_whiteouts = ::geteuid() == 0;
   ASSIGN_OR_RETURN(images_, image::ImageStore::Open(std::move(store), *registry_));
   spdlog::info("Image store at {}/images: {} images", config.crio.root, images_->List().size());
+  ASSIGN_OR_RETURN(rootfs_,
+                   image::RootfsManager::Open({.dir = config.crio.root + "/rootfs"}, *images_));
   return absl::OkStatus();
 }
 

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "crio/config/config.h"
 #include "crio/config/config_holder.h"
+#include "crio/image/rootfs.h"
 #include "crio/image/store.h"
 #include "crio/registry/client.h"
 #include "crio/registry/http.h"
@@ -62,6 +63,7 @@ class Daemon {
   std::unique_ptr<registry::HttpClient> http_;
   std::unique_ptr<registry::RegistryClient> registry_;
   std::unique_ptr<image::ImageStore> images_;
+  std::unique_ptr<image::RootfsManager> rootfs_;  // after images_: it unregisters from the store
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
 };

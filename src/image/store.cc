@@ -170,6 +170,9 @@ bool ImageStore::IsPinned(const ImageRecord& record) const {
     for (const auto& tag : record.repo_tags) {
       if (MatchesPattern(tag, pattern)) return true;
     }
+    for (const auto& digest : record.repo_digests) {
+      if (MatchesPattern(digest, pattern)) return true;
+    }
     if (MatchesPattern(record.id.str(), pattern)) return true;
   }
   return false;
@@ -292,6 +295,14 @@ absl::Status ImageStore::Remove(const RequestContext& ctx, const std::string& na
       return SaveLocked(record);
     }
   }
+  if (users_of_image_) {
+    const std::vector<std::string> users = users_of_image_(*id);
+    if (!users.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat("image ", name, " (", id->str(),
+                                                        ") is in use by container ", users.front(),
+                                                        users.size() > 1 ? " and others" : ""));
+    }
+  }
   const std::string path = absl::StrCat(dir_, "/images/", id->hex(), ".json");
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return fs::ErrnoStatus(errno, absl::StrCat("remove ", path));
@@ -322,6 +333,11 @@ void ImageStore::CollectLayersLocked(const RequestContext& ctx) {
       log::Warn(ctx, "Cannot remove unused layer {}: {}", entry.path().string(), ec.message());
     }
   }
+}
+
+void ImageStore::SetUsersOfImage(UsersOfImage users) {
+  absl::MutexLock lock(&mu_);
+  users_of_image_ = std::move(users);
 }
 
 absl::StatusOr<FsUsage> ImageStore::Usage() const {

@@ -140,6 +140,18 @@ TEST_F(ImageTest, PullByTagThenListStatusAndRemove) {
   EXPECT_TRUE(daemon_->image().RemoveImage(DaemonProcess::Context().get(), remove, &removed).ok());
 }
 
+TEST_F(ImageTest, ThePauseImageIsPinned) {
+  dirs_.Write("crio.conf.d/10-pause.conf",
+              "[crio.image]\npause_image = \"" + Image("pause") + "\"\n");
+  Restart();
+  v1::PullImageResponse pulled;
+  ASSERT_TRUE(Pull(Image("pause"), &pulled).ok()) << daemon_->Log();
+  ASSERT_TRUE(Pull(Image("busybox"), &pulled).ok()) << daemon_->Log();
+  for (const v1::Image& image : List()) {
+    EXPECT_EQ(image.pinned(), image.repo_tags(0) == Image("pause")) << image.repo_tags(0);
+  }
+}
+
 TEST_F(ImageTest, PullByDigest) {
   v1::PullImageResponse pulled;
   ASSERT_TRUE(Pull(Image("busybox", "digest_reference"), &pulled).ok()) << daemon_->Log();

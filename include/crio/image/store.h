@@ -102,6 +102,13 @@ class ImageStore {
   /// A missing image is not an error.
   absl::Status Remove(const RequestContext& ctx, const std::string& name);
 
+  /// Which containers use an image (their root filesystems are on its layers).
+  using UsersOfImage = std::function<std::vector<std::string>(const Digest& image_id)>;
+
+  /// Installs the check Remove makes: an image some container uses is not removed
+  /// (FailedPrecondition naming the container). Called once, before serving.
+  void SetUsersOfImage(UsersOfImage users);
+
   /// Bytes and inodes under the store's directory.
   absl::StatusOr<FsUsage> Usage() const;
 
@@ -137,6 +144,7 @@ class ImageStore {
 
   mutable absl::Mutex mu_;
   std::map<Digest, ImageRecord> images_ ABSL_GUARDED_BY(mu_);
+  UsersOfImage users_of_image_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex keys_mu_;
   std::map<std::string, std::weak_ptr<absl::Mutex>> key_locks_ ABSL_GUARDED_BY(keys_mu_);
