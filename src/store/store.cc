@@ -238,7 +238,7 @@ std::vector<PodRecord> Store::ListPods(const PodFilter& filter) const {
     only = *id;
   }
   for (const auto& [id, pod] : pods_) {
-    if (pod.phase != Phase::kCreated) continue;
+    if (pod.phase != Phase::kCreated && !filter.include_unfinished) continue;
     if (!only.empty() && id != only) continue;
     if (filter.state.has_value() && pod.state != *filter.state) continue;
     if (!LabelsMatch(pod.labels, filter.label_selector)) continue;
@@ -320,7 +320,7 @@ std::vector<ContainerRecord> Store::ListContainers(const ContainerFilter& filter
   }
   containers.reserve(only.empty() ? containers_.size() : 1);
   for (const auto& [id, container] : containers_) {
-    if (container.phase != Phase::kCreated) continue;
+    if (container.phase != Phase::kCreated && !filter.include_unfinished) continue;
     if (!only.empty() && id != only) continue;
     if (!pod.empty() && container.pod_id != pod) continue;
     if (filter.state.has_value() && container.state != *filter.state) continue;

@@ -108,7 +108,8 @@ struct ContainerRecord {
 struct PodFilter {
   std::string id;  ///< a full id or a unique prefix
   std::optional<PodState> state;
-  Labels label_selector;  ///< every pair must match
+  Labels label_selector;            ///< every pair must match
+  bool include_unfinished = false;  ///< also pods still being created (recovery)
 };
 
 /// ListContainers' filter; empty fields match everything.
@@ -117,6 +118,7 @@ struct ContainerFilter {
   std::string pod_id;  ///< a full id or a unique prefix
   std::optional<ContainerState> state;
   Labels label_selector;
+  bool include_unfinished = false;  ///< also containers still being created (recovery)
 };
 
 class Store {

@@ -1,0 +1,83 @@
+#pragma once
+
+// Pod sandboxes without an infra container: pinned network/IPC/UTS namespaces, a run dir
+// with the files every container of the pod mounts (hostname, resolv.conf, hosts), and a
+// pod-wide /dev/shm. State lives in the store; this class makes and unmakes the host side.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "crio/common/log.h"
+#include "crio/store/store.h"
+
+namespace crio::sandbox {
+
+struct DnsConfig {
+  std::vector<std::string> servers;
+  std::vector<std::string> searches;
+  std::vector<std::string> options;
+};
+
+/// What RunPodSandbox asks for, already taken out of the CRI message.
+struct PodRequest {
+  store::PodRecord pod;  ///< metadata, labels, annotations, hostname, log dir, host ns flags...
+  DnsConfig dns;
+  std::map<std::string, std::string> sysctls;
+};
+
+struct PodOptions {
+  std::string runroot;         ///< pod run dirs: <runroot>/pods/<id>
+  std::string namespaces_dir;  ///< pinned namespaces
+  std::string cgroup_manager;  ///< "cgroupfs" or "systemd": the default cgroup parent
+  std::string host_resolv_conf = "/etc/resolv.conf";
+  std::uint64_t shm_size = 64ull << 20;  ///< CRI-O's default pod /dev/shm size
+};
+
+/// What the pod manager needs from the container side, wired by the daemon.
+struct PodContainerHooks {
+  /// Stops every container of the pod (StopPodSandbox).
+  std::function<absl::Status(const RequestContext&, const std::string& pod_id)> stop_all;
+  /// Removes every container of the pod (RemovePodSandbox).
+  std::function<absl::Status(const RequestContext&, const std::string& pod_id)> remove_all;
+};
+
+class PodManager {
+ public:
+  PodManager(store::Store& store, PodOptions options, PodContainerHooks hooks);
+
+  /// Creates the pod and answers its id. All or nothing.
+  /// @return InvalidArgument for bad metadata, paths, DNS entries or sysctls;
+  ///     AlreadyExists for a name in use
+  absl::StatusOr<std::string> Run(const RequestContext& ctx, PodRequest request);
+
+  /// Stops the pod's containers and releases its namespaces and /dev/shm. Idempotent;
+  /// a missing pod is not an error (the CRI asks for that).
+  absl::Status Stop(const RequestContext& ctx, const std::string& id);
+
+  /// Stop, then removes the containers, the run dir and the record. Idempotent.
+  absl::Status Remove(const RequestContext& ctx, const std::string& id);
+
+  /// At start: finishes or undoes what a crash interrupted (pods still being created
+  /// are removed). Ready pods whose namespaces are gone (a reboot) become NotReady.
+  void Recover(const RequestContext& ctx);
+
+ private:
+  absl::Status Release(const store::PodRecord& pod);
+
+  store::Store& store_;
+  PodOptions options_;
+  PodContainerHooks hooks_;
+};
+
+/// resolv.conf text for a pod: the DNS config's servers, searches and options, or the
+/// host's file when the config has none.
+/// @return InvalidArgument for entries with whitespace or control characters
+absl::StatusOr<std::string> ResolvConfText(const DnsConfig& dns, const std::string& host_file);
+
+/// /etc/hosts for a pod: localhost entries, then the pod's IP (when known) and hostname.
+std::string HostsText(const std::string& hostname, const std::string& ip);
+
+}  // namespace crio::sandbox

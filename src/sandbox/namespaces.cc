@@ -1,0 +1,249 @@
+// Pinning a pod's namespaces from a forked child.
+
+#include "crio/sandbox/namespaces.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "crio/common/fs.h"
+#include "crio/common/status.h"
+
+namespace crio::sandbox {
+namespace {
+
+struct Target {
+  const char* type;  // "net", "ipc", "uts"
+  std::string path;
+};
+
+// The child reports failures as one message on a pipe; it may only make async-signal-safe
+// calls, so messages are assembled from fixed pieces with plain writes.
+void Report(int fd, const char* what, const char* detail, int err) {
+  auto put = [fd](const char* text) {
+    if (text != nullptr) (void)!::write(fd, text, std::strlen(text));
+  };
+  put(what);
+  if (detail != nullptr) {
+    put(" ");
+    put(detail);
+  }
+  if (err != 0) {
+    put(": ");
+    put(::strerrordesc_np(err));
+  }
+}
+
+bool WriteAll(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+struct ChildPlan {
+  int flags = 0;
+  std::string hostname;
+  std::vector<std::pair<std::string, std::string>> sysctl_files;  // /proc/sys path, value
+  std::vector<Target> targets;
+};
+
+[[noreturn]] void RunChild(const ChildPlan& plan, int report_fd) {
+  if (::unshare(plan.flags) != 0) {
+    Report(report_fd, "unshare", nullptr, errno);
+    ::_exit(1);
+  }
+  if (!plan.hostname.empty() && ::sethostname(plan.hostname.c_str(), plan.hostname.size()) != 0) {
+    Report(report_fd, "set hostname", plan.hostname.c_str(), errno);
+    ::_exit(1);
+  }
+  if ((plan.flags & CLONE_NEWNET) != 0) {
+    const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ifreq request{};
+    std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+    if (sock < 0 || ::ioctl(sock, SIOCGIFFLAGS, &request) != 0) {
+      Report(report_fd, "get loopback flags", nullptr, errno);
+      ::_exit(1);
+    }
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP | IFF_RUNNING);
+    if (::ioctl(sock, SIOCSIFFLAGS, &request) != 0) {
+      Report(report_fd, "bring loopback up", nullptr, errno);
+      ::_exit(1);
+    }
+    ::close(sock);
+  }
+  for (const auto& [file, value] : plan.sysctl_files) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || !WriteAll(fd, value.data(), value.size())) {
+      Report(report_fd, "write sysctl", file.c_str(), errno);
+      ::_exit(2);
+    }
+    ::close(fd);
+  }
+  for (const Target& target : plan.targets) {
+    char source[32] = "/proc/self/ns/";
+    std::strcat(source, target.type);
+    if (::mount(source, target.path.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      Report(report_fd, "bind-mount namespace onto", target.path.c_str(), errno);
+      ::_exit(1);
+    }
+  }
+  ::_exit(0);
+}
+
+void RemovePinned(const std::string& path) {
+  if (path.empty()) return;
+  // A pinned file is a mount point; a plain file is what a failed pin leaves.
+  ::umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
+  ::unlink(path.c_str());
+}
+
+}  // namespace
+
+std::string SysctlNamespace(const std::string& name) {
+  static constexpr std::array<const char*, 5> kIpcExact = {
+      "kernel.sem", "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+  static constexpr std::array<const char*, 3> kIpcMsg = {"kernel.msgmax", "kernel.msgmnb",
+                                                         "kernel.msgmni"};
+  if (absl::StartsWith(name, "net.")) return "net";
+  if (absl::StartsWith(name, "fs.mqueue.")) return "ipc";
+  for (const char* exact : kIpcExact) {
+    if (name == exact) return "ipc";
+  }
+  for (const char* exact : kIpcMsg) {
+    if (name == exact) return "ipc";
+  }
+  if (name == "kernel.hostname" || name == "kernel.domainname") return "uts";
+  return "";
+}
+
+absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
+  if (request.pod_id.empty() || request.pod_id.find('/') != std::string::npos ||
+      request.pod_id == "." || request.pod_id == "..") {
+    return absl::InvalidArgumentError(absl::StrCat("invalid pod id \"", request.pod_id, "\""));
+  }
+  ChildPlan plan;
+  plan.hostname = request.uts ? request.hostname : "";
+  PinnedNamespaces pinned;
+  const auto add = [&](bool wanted, int flag, const char* type, std::string& out) -> absl::Status {
+    if (!wanted) return absl::OkStatus();
+    const std::string dir = absl::StrCat(request.namespaces_dir, "/", type, "ns");
+    RETURN_IF_ERROR(fs::MakeDirs(dir, 0755));
+    out = absl::StrCat(dir, "/", request.pod_id);
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+    if (fd < 0) {
+      const int err = errno;
+      out.clear();
+      return fs::ErrnoStatus(err, absl::StrCat("create ", dir, "/", request.pod_id));
+    }
+    ::close(fd);
+    plan.flags |= flag;
+    plan.targets.push_back({type, out});
+    return absl::OkStatus();
+  };
+  bool done = false;
+  struct Undo {
+    PinnedNamespaces& pinned;
+    bool& done;
+    ~Undo() {
+      if (done) return;
+      RemovePinned(pinned.net);
+      RemovePinned(pinned.ipc);
+      RemovePinned(pinned.uts);
+    }
+  } undo{pinned, done};
+
+  RETURN_IF_ERROR(add(request.net, CLONE_NEWNET, "net", pinned.net));
+  RETURN_IF_ERROR(add(request.ipc, CLONE_NEWIPC, "ipc", pinned.ipc));
+  RETURN_IF_ERROR(add(request.uts, CLONE_NEWUTS, "uts", pinned.uts));
+  if (plan.flags == 0) {
+    done = true;
+    return pinned;
+  }
+  for (const auto& [name, value] : request.sysctls) {
+    const std::string ns = SysctlNamespace(name);
+    const bool joined = (ns == "net" && request.net) || (ns == "ipc" && request.ipc) ||
+                        (ns == "uts" && request.uts);
+    if (!joined) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sysctl \"", name, "\" is not allowed: ",
+                       ns.empty() ? "it is not namespaced and would change the host"
+                                  : "the pod shares that namespace with the host"));
+    }
+    if (name.find("..") != std::string::npos || name.find('/') != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid sysctl name \"", name, "\""));
+    }
+    plan.sysctl_files.emplace_back("/proc/sys/" + absl::StrReplaceAll(name, {{".", "/"}}), value);
+  }
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fs::ErrnoStatus(errno, "pipe");
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return fs::ErrnoStatus(err, "fork to pin namespaces");
+  }
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    RunChild(plan, pipe_fds[1]);
+  }
+  ::close(pipe_fds[1]);
+  std::string message;
+  char buffer[512];
+  for (;;) {
+    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (n > 0 && message.size() < 4096) message.append(buffer, static_cast<std::size_t>(n));
+    if (n == 0 || (n < 0 && errno != EINTR)) break;
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (message.empty()) message = "the child failed";
+    // Exit code 2: a sysctl the kernel refused, which is the request's fault.
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+      return absl::InvalidArgumentError(absl::StrCat("pin namespaces: ", message));
+    }
+    return absl::InternalError(absl::StrCat("pin namespaces: ", message));
+  }
+  done = true;
+  return pinned;
+}
+
+absl::Status UnpinNamespaces(const PinnedNamespaces& pinned) {
+  for (const std::string* path : {&pinned.net, &pinned.ipc, &pinned.uts}) {
+    if (path->empty()) continue;
+    if (::umount2(path->c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL &&
+        errno != ENOENT) {
+      return fs::ErrnoStatus(errno, absl::StrCat("unmount ", *path));
+    }
+    if (::unlink(path->c_str()) != 0 && errno != ENOENT) {
+      return fs::ErrnoStatus(errno, absl::StrCat("remove ", *path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace crio::sandbox

@@ -1,0 +1,276 @@
+// Pod sandboxes: run dirs, pinned namespaces, /dev/shm, and their undoing.
+
+#include "crio/sandbox/pods.h"
+
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crio/common/fs.h"
+#include "crio/common/status.h"
+#include "crio/sandbox/namespaces.h"
+
+namespace crio::sandbox {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+constexpr std::size_t kMaxHostResolvConf = 64 * 1024;
+constexpr std::size_t kMaxHostname = 253;  // a DNS name; the kernel takes 64 per label
+
+std::int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool PlainToken(const std::string& text) {
+  return !text.empty() && std::none_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+  });
+}
+
+absl::Status ValidHostname(const std::string& hostname) {
+  if (hostname.size() > kMaxHostname || hostname.size() > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("hostname \"", hostname, "\" is longer than 64 characters"));
+  }
+  for (char c : hostname) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '.') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("hostname \"", hostname, "\" has characters a hostname cannot have"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string HostHostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+bool IsMountPoint(const std::string& path) {
+  struct stat self {};
+  struct stat parent {};
+  if (::lstat(path.c_str(), &self) != 0) return false;
+  if (::lstat((path + "/..").c_str(), &parent) != 0) return false;
+  return self.st_dev != parent.st_dev;
+}
+
+// A pinned namespace file is an nsfs mount; after a reboot it is an empty file, or gone.
+bool IsPinnedNamespace(const std::string& path) {
+  struct statfs fs {};
+  return ::statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
+}
+
+absl::Status UnmountIfMounted(const std::string& path) {
+  if (path.empty() || !IsMountPoint(path)) return absl::OkStatus();
+  if (::umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL &&
+      errno != ENOENT) {
+    return fs::ErrnoStatus(errno, absl::StrCat("unmount ", path));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ResolvConfText(const DnsConfig& dns, const std::string& host_file) {
+  if (dns.servers.empty() && dns.searches.empty() && dns.options.empty()) {
+    auto host = fs::ReadFile(host_file, kMaxHostResolvConf);
+    if (absl::IsNotFound(host.status())) return std::string();
+    return host;
+  }
+  const auto check = [](const std::vector<std::string>& entries, const char* field) {
+    for (const auto& entry : entries) {
+      if (!PlainToken(entry)) {
+        return absl::InvalidArgumentError(absl::StrCat("dns_config.", field, " entry \"", entry,
+                                                       "\" is empty or has whitespace"));
+      }
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(check(dns.servers, "servers"));
+  RETURN_IF_ERROR(check(dns.searches, "searches"));
+  RETURN_IF_ERROR(check(dns.options, "options"));
+  std::string text;
+  if (!dns.searches.empty())
+    absl::StrAppend(&text, "search ", absl::StrJoin(dns.searches, " "), "\n");
+  for (const auto& server : dns.servers) absl::StrAppend(&text, "nameserver ", server, "\n");
+  if (!dns.options.empty())
+    absl::StrAppend(&text, "options ", absl::StrJoin(dns.options, " "), "\n");
+  return text;
+}
+
+std::string HostsText(const std::string& hostname, const std::string& ip) {
+  std::string text =
+      "127.0.0.1\tlocalhost\n"
+      "::1\tlocalhost ip6-localhost ip6-loopback\n"
+      "fe00::0\tip6-localnet\n"
+      "fe00::0\tip6-mcastprefix\n"
+      "fe00::1\tip6-allnodes\n"
+      "fe00::2\tip6-allrouters\n";
+  if (!hostname.empty())
+    absl::StrAppend(&text, ip.empty() ? "127.0.1.1" : ip, "\t", hostname, "\n");
+  return text;
+}
+
+PodManager::PodManager(store::Store& store, PodOptions options, PodContainerHooks hooks)
+    : store_(store), options_(std::move(options)), hooks_(std::move(hooks)) {}
+
+absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodRequest request) {
+  store::PodRecord& pod = request.pod;
+  if (pod.name.empty()) {
+    return absl::InvalidArgumentError("config.metadata.name is empty");
+  }
+  if (pod.pod_namespace.empty()) {
+    return absl::InvalidArgumentError("config.metadata.namespace is empty");
+  }
+  if (!pod.log_directory.empty() && pod.log_directory.front() != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config.log_directory \"", pod.log_directory, "\" is not an absolute path"));
+  }
+  // Host-network pods see the host's UTS namespace, so they get its name (as in CRI-O).
+  if (pod.hostname.empty() || pod.host_network) pod.hostname = HostHostname();
+  RETURN_IF_ERROR(ValidHostname(pod.hostname));
+  if (pod.cgroup_parent.empty()) {
+    pod.cgroup_parent = options_.cgroup_manager == "systemd" ? "system.slice" : "/crio";
+  }
+  ASSIGN_OR_RETURN(const std::string resolv_conf,
+                   ResolvConfText(request.dns, options_.host_resolv_conf));
+
+  pod.id = store::NewId();
+  pod.phase = store::Phase::kCreating;
+  pod.state = store::PodState::kReady;
+  pod.created_at = NowNanos();
+  pod.run_dir = absl::StrCat(options_.runroot, "/pods/", pod.id);
+  pod.resolv_conf_path = pod.run_dir + "/resolv.conf";
+  pod.hosts_path = pod.run_dir + "/hosts";
+  pod.hostname_path = pod.run_dir + "/hostname";
+  pod.shm_path = pod.host_ipc ? "" : pod.run_dir + "/shm";
+  // The record goes first (phase creating): a crash from here on is undone at start.
+  RETURN_IF_ERROR(store_.AddPod(pod));
+  bool done = false;
+  absl::Cleanup undo = [&] {
+    if (done) return;
+    if (absl::Status released = Release(pod); !released.ok()) {
+      log::Warn(ctx, "Cleaning up the failed pod {}: {}", pod.id, released.message());
+    }
+    std::error_code ec;
+    stdfs::remove_all(pod.run_dir, ec);
+    (void)store_.RemovePod(pod.id);
+  };
+
+  RETURN_IF_ERROR(fs::MakeDirs(pod.run_dir, 0755));
+  RETURN_IF_ERROR(fs::WriteFileAtomic(pod.hostname_path, pod.hostname + "\n", 0644));
+  RETURN_IF_ERROR(fs::WriteFileAtomic(pod.resolv_conf_path, resolv_conf, 0644));
+  RETURN_IF_ERROR(fs::WriteFileAtomic(pod.hosts_path, HostsText(pod.hostname, pod.ip), 0644));
+  if (!pod.shm_path.empty()) {
+    RETURN_IF_ERROR(fs::MakeDirs(pod.shm_path, 0755));
+    const std::string data = absl::StrCat("mode=1777,size=", options_.shm_size);
+    if (::mount("shm", pod.shm_path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                data.c_str()) != 0) {
+      return fs::ErrnoStatus(errno, absl::StrCat("mount the pod's /dev/shm on ", pod.shm_path));
+    }
+  }
+  PinRequest pin{.namespaces_dir = options_.namespaces_dir,
+                 .pod_id = pod.id,
+                 .net = !pod.host_network,
+                 .ipc = !pod.host_ipc,
+                 .uts = !pod.host_network,
+                 .hostname = pod.hostname,
+                 .sysctls = request.sysctls};
+  ASSIGN_OR_RETURN(const PinnedNamespaces pinned, PinNamespaces(pin));
+  pod.netns_path = pinned.net;
+  pod.ipcns_path = pinned.ipc;
+  pod.utsns_path = pinned.uts;
+  pod.phase = store::Phase::kCreated;
+  RETURN_IF_ERROR(
+      store_.UpdatePod(pod.id, [&pod](store::PodRecord& stored) { stored = pod; }).status());
+  done = true;
+  log::Info(ctx, "Ran pod sandbox {} ({}/{}, netns {})", pod.id, pod.pod_namespace, pod.name,
+            pod.netns_path.empty() ? "host" : pod.netns_path);
+  return pod.id;
+}
+
+absl::Status PodManager::Release(const store::PodRecord& pod) {
+  RETURN_IF_ERROR(
+      UnpinNamespaces({.net = pod.netns_path, .ipc = pod.ipcns_path, .uts = pod.utsns_path}));
+  // A pod made before its record had the paths may still have pinned files.
+  if (!pod.id.empty() && !options_.namespaces_dir.empty()) {
+    RETURN_IF_ERROR(UnpinNamespaces({.net = options_.namespaces_dir + "/netns/" + pod.id,
+                                     .ipc = options_.namespaces_dir + "/ipcns/" + pod.id,
+                                     .uts = options_.namespaces_dir + "/utsns/" + pod.id}));
+  }
+  return UnmountIfMounted(pod.shm_path);
+}
+
+absl::Status PodManager::Stop(const RequestContext& ctx, const std::string& id) {
+  auto pod = store_.GetPod(id);
+  if (absl::IsNotFound(pod.status())) {
+    log::Debug(ctx, "Pod sandbox {} is already gone", id);
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(pod.status());
+  if (hooks_.stop_all) RETURN_IF_ERROR(hooks_.stop_all(ctx, pod->id));
+  RETURN_IF_ERROR(Release(*pod));
+  if (pod->state != store::PodState::kNotReady) {
+    RETURN_IF_ERROR(
+        store_.UpdatePod(pod->id, [](store::PodRecord& p) { p.state = store::PodState::kNotReady; })
+            .status());
+    log::Info(ctx, "Stopped pod sandbox {}", pod->id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PodManager::Remove(const RequestContext& ctx, const std::string& id) {
+  auto pod = store_.GetPod(id);
+  if (absl::IsNotFound(pod.status())) {
+    log::Debug(ctx, "Pod sandbox {} is already gone", id);
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(pod.status());
+  RETURN_IF_ERROR(Stop(ctx, pod->id));
+  if (hooks_.remove_all) RETURN_IF_ERROR(hooks_.remove_all(ctx, pod->id));
+  std::error_code ec;
+  stdfs::remove_all(pod->run_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("remove ", pod->run_dir, ": ", ec.message()));
+  RETURN_IF_ERROR(store_.RemovePod(pod->id));
+  log::Info(ctx, "Removed pod sandbox {}", pod->id);
+  return absl::OkStatus();
+}
+
+void PodManager::Recover(const RequestContext& ctx) {
+  store::PodFilter all;
+  all.include_unfinished = true;
+  for (const auto& pod : store_.ListPods(all)) {
+    if (pod.phase != store::Phase::kCreated) {
+      log::Warn(ctx, "Removing pod sandbox {} left half-created by an earlier run", pod.id);
+      (void)Release(pod);
+      std::error_code ec;
+      stdfs::remove_all(pod.run_dir, ec);
+      (void)store_.RemovePod(pod.id);
+      continue;
+    }
+    if (pod.state == store::PodState::kReady && !pod.netns_path.empty() &&
+        !IsPinnedNamespace(pod.netns_path)) {
+      // The pinned namespace is gone (a reboot): the pod cannot run containers any more.
+      log::Warn(ctx, "Pod sandbox {} lost its network namespace; marking it NotReady", pod.id);
+      (void)Release(pod);
+      (void)store_.UpdatePod(pod.id,
+                             [](store::PodRecord& p) { p.state = store::PodState::kNotReady; });
+    }
+  }
+}
+
+}  // namespace crio::sandbox
