@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <iostream>
+#include <ostream>
 
 #include "absl/status/status.h"
 #include "client.h"
@@ -24,9 +26,24 @@ void RunBody(CommandResult& result, const std::function<absl::Status()>& body);
 /// ("getting status of runtime: rpc error: code = Unavailable desc = ...").
 absl::Status RpcFailure(const char* what, const grpc::Status& status);
 
+/// Where the pod and container commands write: the process's stdout and stderr, or
+/// buffers in tests.
+struct Streams {
+  std::ostream* out = &std::cout;
+  std::ostream* err = &std::cerr;
+};
+
 void AddVersionCommand(CLI::App& app, const Globals& globals, CommandResult& result);
 void AddInfoCommand(CLI::App& app, const Globals& globals, CommandResult& result);
 /// pull, images, inspecti, rmi, imagefsinfo.
 void AddImageCommands(CLI::App& app, const Globals& globals, CommandResult& result);
+/// runp, stopp, rmp, pods, inspectp.
+void AddPodCommands(CLI::App& app, const Globals& globals, CommandResult& result, Streams io = {});
+/// create, start, stop, rm, ps, inspect, update.
+void AddContainerCommands(CLI::App& app, const Globals& globals, CommandResult& result,
+                          Streams io = {});
+/// logs (reads the container's CRI log file on this node) and exec (ExecSync).
+void AddLogsCommand(CLI::App& app, const Globals& globals, CommandResult& result, Streams io = {});
+void AddExecCommand(CLI::App& app, const Globals& globals, CommandResult& result, Streams io = {});
 
 }  // namespace crio::ctl

@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
   crio::ctl::AddVersionCommand(app, globals, result);
   crio::ctl::AddInfoCommand(app, globals, result);
   crio::ctl::AddImageCommands(app, globals, result);
+  crio::ctl::AddPodCommands(app, globals, result);
+  crio::ctl::AddContainerCommands(app, globals, result);
+  crio::ctl::AddLogsCommand(app, globals, result);
+  crio::ctl::AddExecCommand(app, globals, result);
 
   CLI11_PARSE(app, argc, argv);
   return result.exit_code;
