@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 bash hack/install-deps.sh
 BUILD_DIR=build bash hack/build.sh
-install -m 0755 build/src/daemon/crio build/src/crioctl/crioctl /usr/local/bin/
+install -m 0755 build/bin/crio build/bin/crioctl build/bin/crio-monitor /usr/local/bin/
 install -d /etc/crio/crio.conf.d
 [ -f /etc/crio/crio.conf ] || install -m 0644 conf/crio.conf /etc/crio/crio.conf
 

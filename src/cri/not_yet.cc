@@ -13,22 +13,6 @@ namespace crio::cri {
   }
 
 // Pods and containers (issue 5).
-CRIO_NOT_YET(RuntimeService, RunPodSandbox, RunPodSandboxRequest, RunPodSandboxResponse)
-CRIO_NOT_YET(RuntimeService, StopPodSandbox, StopPodSandboxRequest, StopPodSandboxResponse)
-CRIO_NOT_YET(RuntimeService, RemovePodSandbox, RemovePodSandboxRequest, RemovePodSandboxResponse)
-CRIO_NOT_YET(RuntimeService, PodSandboxStatus, PodSandboxStatusRequest, PodSandboxStatusResponse)
-CRIO_NOT_YET(RuntimeService, ListPodSandbox, ListPodSandboxRequest, ListPodSandboxResponse)
-CRIO_NOT_YET(RuntimeService, CreateContainer, CreateContainerRequest, CreateContainerResponse)
-CRIO_NOT_YET(RuntimeService, StartContainer, StartContainerRequest, StartContainerResponse)
-CRIO_NOT_YET(RuntimeService, StopContainer, StopContainerRequest, StopContainerResponse)
-CRIO_NOT_YET(RuntimeService, RemoveContainer, RemoveContainerRequest, RemoveContainerResponse)
-CRIO_NOT_YET(RuntimeService, ListContainers, ListContainersRequest, ListContainersResponse)
-CRIO_NOT_YET(RuntimeService, ContainerStatus, ContainerStatusRequest, ContainerStatusResponse)
-CRIO_NOT_YET(RuntimeService, UpdateContainerResources, UpdateContainerResourcesRequest,
-             UpdateContainerResourcesResponse)
-CRIO_NOT_YET(RuntimeService, ReopenContainerLog, ReopenContainerLogRequest,
-             ReopenContainerLogResponse)
-CRIO_NOT_YET(RuntimeService, ExecSync, ExecSyncRequest, ExecSyncResponse)
 CRIO_NOT_YET(RuntimeService, UpdatePodSandboxResources, UpdatePodSandboxResourcesRequest,
              UpdatePodSandboxResourcesResponse)
 CRIO_NOT_YET(RuntimeService, UpdateRuntimeConfig, UpdateRuntimeConfigRequest,

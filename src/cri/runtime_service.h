@@ -24,7 +24,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status RuntimeConfig(grpc::ServerContext* context, const v1::RuntimeConfigRequest* request,
                              v1::RuntimeConfigResponse* response) override;
 
-  // not_yet.cc
+  // pod_run.cc, pod_stop.cc, pod_remove.cc, pod_status.cc, pod_list.cc
   grpc::Status RunPodSandbox(grpc::ServerContext* context, const v1::RunPodSandboxRequest* request,
                              v1::RunPodSandboxResponse* response) override;
   grpc::Status StopPodSandbox(grpc::ServerContext* context,
@@ -39,6 +39,9 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status ListPodSandbox(grpc::ServerContext* context,
                               const v1::ListPodSandboxRequest* request,
                               v1::ListPodSandboxResponse* response) override;
+
+  // container_create.cc, _start, _stop, _remove, _list, _status, _update, _reopen_log,
+  // _exec_sync
   grpc::Status CreateContainer(grpc::ServerContext* context,
                                const v1::CreateContainerRequest* request,
                                v1::CreateContainerResponse* response) override;
@@ -64,6 +67,8 @@ class RuntimeService final : public v1::RuntimeService::Service {
                                   v1::ReopenContainerLogResponse* response) override;
   grpc::Status ExecSync(grpc::ServerContext* context, const v1::ExecSyncRequest* request,
                         v1::ExecSyncResponse* response) override;
+
+  // not_yet.cc
   grpc::Status Exec(grpc::ServerContext* context, const v1::ExecRequest* request,
                     v1::ExecResponse* response) override;
   grpc::Status Attach(grpc::ServerContext* context, const v1::AttachRequest* request,

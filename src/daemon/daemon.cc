@@ -73,7 +73,8 @@ absl::Status Daemon::Start() {
   if (removed_stale) spdlog::info("Removed stale socket {}", socket_path);
 
   RETURN_IF_ERROR(OpenImageStore(*config));
-  const cri::ServiceOptions options{config_, *images_};
+  RETURN_IF_ERROR(OpenRuntimeState(*config));
+  const cri::ServiceOptions options{config_, *images_, *state_, *pods_, *containers_};
   services_.push_back(cri::MakeRuntimeService(options));
   services_.push_back(cri::MakeImageService(options));
 
@@ -130,6 +131,59 @@ absl::Status Daemon::OpenImageStore(const config::Config& config) {
   ASSIGN_OR_RETURN(rootfs_,
                    image::RootfsManager::Open({.dir = config.crio.root + "/rootfs"}, *images_));
   return absl::OkStatus();
+}
+
+absl::Status Daemon::OpenRuntimeState(const config::Config& config) {
+  ASSIGN_OR_RETURN(state_, store::Store::Open(config.crio.root + "/state"));
+  ASSIGN_OR_RETURN(handlers_, runtime::HandlerRegistry::Build(config));
+  for (const auto& warning : handlers_->warnings()) spdlog::warn("{}", warning);
+  handlers_config_ = config_.Get();
+  containers_ = std::make_unique<container::ContainerManager>(
+      *state_, *images_, *rootfs_, config_, [this] { return Handlers(); },
+      monitor::MakeMonitorLauncher(),
+      container::ContainerOptions{.runroot = config.crio.runroot,
+                                  .exits_dir = config.runtime.container_exits_dir,
+                                  .attach_dir = config.runtime.container_attach_socket_dir,
+                                  .default_log_dir = config.crio.log_dir});
+  sandbox::PodOptions pod_options;
+  pod_options.runroot = config.crio.runroot;
+  pod_options.namespaces_dir = config.runtime.namespaces_dir;
+  pod_options.cgroup_manager = config.runtime.cgroup_manager;
+  if (auto handler = handlers_->Lookup(""); handler.ok()) {
+    pod_options.pause_binary = (*handler)->monitor_path;  // crio-monitor's "pause" mode
+  }
+  pods_ = std::make_unique<sandbox::PodManager>(
+      *state_, pod_options,
+      sandbox::PodContainerHooks{.stop_all =
+                                     [this](const RequestContext& ctx, const std::string& pod) {
+                                       return containers_->StopAllInPod(ctx, pod);
+                                     },
+                                 .remove_all =
+                                     [this](const RequestContext& ctx, const std::string& pod) {
+                                       return containers_->RemoveAllInPod(ctx, pod);
+                                     }});
+  const RequestContext ctx{"startup", "Recover"};
+  RETURN_IF_ERROR(containers_->Start(ctx));
+  pods_->Recover(ctx);
+  spdlog::info("State at {}/state: {} pods, {} containers", config.crio.root,
+               state_->ListPods().size(), state_->ListContainers().size());
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const runtime::HandlerRegistry> Daemon::Handlers() {
+  const auto config = config_.Get();
+  absl::MutexLock lock(&handlers_mu_);
+  if (config != handlers_config_) {
+    // SIGHUP swapped the config: handlers follow it; a broken one keeps the old registry.
+    auto rebuilt = runtime::HandlerRegistry::Build(*config);
+    if (rebuilt.ok()) {
+      handlers_ = *std::move(rebuilt);
+    } else {
+      spdlog::error("Keeping the runtime handlers: {}", rebuilt.status().message());
+    }
+    handlers_config_ = config;
+  }
+  return handlers_;
 }
 
 int Daemon::Run() {

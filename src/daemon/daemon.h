@@ -10,12 +10,17 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "crio/config/config.h"
 #include "crio/config/config_holder.h"
+#include "crio/container/containers.h"
 #include "crio/image/rootfs.h"
 #include "crio/image/store.h"
 #include "crio/registry/client.h"
 #include "crio/registry/http.h"
+#include "crio/runtime/handlers.h"
+#include "crio/sandbox/pods.h"
+#include "crio/store/store.h"
 #include "listener.h"
 
 namespace crio::daemon {
@@ -53,6 +58,10 @@ class Daemon {
   void Reload();
   void Stop();
   absl::Status OpenImageStore(const config::Config& config);
+  /// Pods and containers: the store, recovered, and the pod manager.
+  absl::Status OpenRuntimeState(const config::Config& config);
+  /// The runtime handlers of the live config, rebuilt when SIGHUP changed it.
+  std::shared_ptr<const runtime::HandlerRegistry> Handlers();
 
   // In-flight calls get this long to finish after SIGTERM before they are cancelled.
   static constexpr std::chrono::seconds kShutdownGrace{10};
@@ -63,7 +72,13 @@ class Daemon {
   std::unique_ptr<registry::HttpClient> http_;
   std::unique_ptr<registry::RegistryClient> registry_;
   std::unique_ptr<image::ImageStore> images_;
-  std::unique_ptr<image::RootfsManager> rootfs_;  // after images_: it unregisters from the store
+  std::unique_ptr<image::RootfsManager> rootfs_;
+  std::unique_ptr<store::Store> state_;
+  absl::Mutex handlers_mu_;
+  std::shared_ptr<const runtime::HandlerRegistry> handlers_ ABSL_GUARDED_BY(handlers_mu_);
+  std::shared_ptr<const config::Config> handlers_config_ ABSL_GUARDED_BY(handlers_mu_);
+  std::unique_ptr<container::ContainerManager> containers_;
+  std::unique_ptr<sandbox::PodManager> pods_;  // after images_: it unregisters from the store
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
 };

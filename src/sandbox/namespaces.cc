@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -230,6 +231,81 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   }
   done = true;
   return pinned;
+}
+
+absl::StatusOr<pid_t> StartPidNamespaceHolder(const std::string& binary,
+                                              const std::string& pod_id) {
+  if (::access(binary.c_str(), X_OK) != 0) {
+    return fs::ErrnoStatus(errno, absl::StrCat("the pause program ", binary));
+  }
+  const std::vector<std::string> args = {binary, "pause", pod_id};
+  std::vector<char*> argv;
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fs::ErrnoStatus(errno, "pipe");
+  const pid_t child = ::fork();
+  if (child < 0) {
+    const int err = errno;
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return fs::ErrnoStatus(err, "fork the PID namespace holder");
+  }
+  if (child == 0) {
+    // Async-signal-safe calls only. The child leaves the daemon's session, makes the new
+    // PID namespace, and its own child becomes PID 1 there; then it exits, so the holder
+    // is reparented away from the daemon.
+    ::setsid();
+    if (::unshare(CLONE_NEWPID) != 0) ::_exit(1);
+    const pid_t holder = ::fork();
+    if (holder < 0) ::_exit(1);
+    if (holder == 0) {
+      const int null_fd = ::open("/dev/null", O_RDWR);
+      if (null_fd >= 0) {
+        ::dup2(null_fd, 0);
+        ::dup2(null_fd, 1);
+        ::dup2(null_fd, 2);
+      }
+      ::close_range(3, ~0U, 0);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    const int pid = holder;
+    (void)!::write(pipe_fds[1], &pid, sizeof pid);
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  int holder = 0;
+  const ssize_t got = ::read(pipe_fds[0], &holder, sizeof holder);
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (got != sizeof holder || holder <= 0) {
+    return absl::InternalError("could not start the PID namespace holder");
+  }
+  // Wait until it runs the pause program, so that the pid check of later calls holds.
+  for (int i = 0; i < 200 && !PidNamespaceHolderRunning(holder, pod_id); ++i) {
+    ::usleep(1000);
+  }
+  if (!PidNamespaceHolderRunning(holder, pod_id)) {
+    ::kill(holder, SIGKILL);
+    return absl::InternalError(absl::StrCat("the PID namespace holder ", binary, " did not start"));
+  }
+  return holder;
+}
+
+bool PidNamespaceHolderRunning(pid_t pid, const std::string& pod_id) {
+  if (pid <= 0) return false;
+  auto cmdline = fs::ReadFile(absl::StrCat("/proc/", pid, "/cmdline"), 4096);
+  if (!cmdline.ok()) return false;
+  return absl::StrContains(*cmdline, absl::StrCat(std::string("pause") + '\0', pod_id));
+}
+
+void StopPidNamespaceHolder(pid_t pid, const std::string& pod_id) {
+  if (!PidNamespaceHolderRunning(pid, pod_id)) return;
+  ::kill(pid, SIGKILL);
+  for (int i = 0; i < 1000 && PidNamespaceHolderRunning(pid, pod_id); ++i) ::usleep(1000);
 }
 
 absl::Status UnpinNamespaces(const PinnedNamespaces& pinned) {

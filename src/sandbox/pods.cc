@@ -4,8 +4,8 @@
 
 #include <linux/magic.h>
 #include <sys/mount.h>
-#include <sys/statfs.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,6 +191,10 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
                  .hostname = pod.hostname,
                  .sysctls = request.sysctls};
   ASSIGN_OR_RETURN(const PinnedNamespaces pinned, PinNamespaces(pin));
+  if (pod.share_pid && !pod.host_pid) {
+    ASSIGN_OR_RETURN(const pid_t holder, StartPidNamespaceHolder(options_.pause_binary, pod.id));
+    pod.pause_pid = holder;
+  }
   pod.netns_path = pinned.net;
   pod.ipcns_path = pinned.ipc;
   pod.utsns_path = pinned.uts;
@@ -204,6 +208,7 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
 }
 
 absl::Status PodManager::Release(const store::PodRecord& pod) {
+  StopPidNamespaceHolder(pod.pause_pid, pod.id);
   RETURN_IF_ERROR(
       UnpinNamespaces({.net = pod.netns_path, .ipc = pod.ipcns_path, .uts = pod.utsns_path}));
   // A pod made before its record had the paths may still have pinned files.
@@ -262,10 +267,12 @@ void PodManager::Recover(const RequestContext& ctx) {
       (void)store_.RemovePod(pod.id);
       continue;
     }
-    if (pod.state == store::PodState::kReady && !pod.netns_path.empty() &&
-        !IsPinnedNamespace(pod.netns_path)) {
-      // The pinned namespace is gone (a reboot): the pod cannot run containers any more.
-      log::Warn(ctx, "Pod sandbox {} lost its network namespace; marking it NotReady", pod.id);
+    const bool lost_pid_ns =
+        pod.share_pid && pod.pause_pid > 0 && !PidNamespaceHolderRunning(pod.pause_pid, pod.id);
+    if (pod.state == store::PodState::kReady &&
+        ((!pod.netns_path.empty() && !IsPinnedNamespace(pod.netns_path)) || lost_pid_ns)) {
+      // A namespace is gone (a reboot): the pod cannot run containers any more.
+      log::Warn(ctx, "Pod sandbox {} lost its namespaces; marking it NotReady", pod.id);
       (void)Release(pod);
       (void)store_.UpdatePod(pod.id,
                              [](store::PodRecord& p) { p.state = store::PodState::kNotReady; });

@@ -107,18 +107,18 @@ TEST_F(DaemonTest, LaterRpcsAnswerUnimplementedWithTheirName) {
   DaemonProcess daemon(dirs_);
   daemon.Spawn();
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Log();
-  v1::RunPodSandboxResponse pod;
-  grpc::Status status = daemon.runtime().RunPodSandbox(DaemonProcess::Context().get(),
-                                                       v1::RunPodSandboxRequest(), &pod);
+  v1::AttachResponse attach;
+  grpc::Status status =
+      daemon.runtime().Attach(DaemonProcess::Context().get(), v1::AttachRequest(), &attach);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("RunPodSandbox"), std::string::npos);
+  EXPECT_NE(status.error_message().find("Attach"), std::string::npos);
 
-  v1::ExecSyncResponse exec;
-  status = daemon.runtime().ExecSync(DaemonProcess::Context().get(), v1::ExecSyncRequest(), &exec);
+  v1::ContainerStatsResponse stats;
+  status = daemon.runtime().ContainerStats(DaemonProcess::Context().get(),
+                                           v1::ContainerStatsRequest(), &stats);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("ExecSync"), std::string::npos);
-  // The failure is logged once, with a request id and the RPC's name.
-  EXPECT_TRUE(daemon.WaitForLog("ExecSync: Request failed: UNIMPLEMENTED"));
+  EXPECT_NE(status.error_message().find("ContainerStats"), std::string::npos);
+  EXPECT_TRUE(daemon.WaitForLog("ContainerStats: Request failed: UNIMPLEMENTED"));
 }
 
 TEST_F(DaemonTest, PullImageWithoutAnImageIsInvalidArgument) {

@@ -112,12 +112,31 @@ DaemonProcess::DaemonProcess(const TestDirs& dirs) : dirs_(dirs) {
   if (!std::filesystem::exists(dirs_.config_file())) {
     // No CNI config in net.d: NetworkReady starts false. The runtime is the real runc
     // from $PATH, as on a node.
+    // Every path the daemon writes is inside `dirs`, runc's state included.
+    const std::string& root = dirs_.root();
     dirs_.Write("crio.conf",
-                "[crio.runtime]\n"
-                "cgroup_manager = \"cgroupfs\"\n"
-                "log_level = \"info\"\n"
-                "\n[crio.network]\n"
-                "network_dir = \"" +
+                "[crio]\n"
+                "log_dir = \"" +
+                    root +
+                    "/pod-logs\"\n"
+                    "[crio.runtime]\n"
+                    "cgroup_manager = \"cgroupfs\"\n"
+                    "log_level = \"info\"\n"
+                    "container_exits_dir = \"" +
+                    root +
+                    "/run/exits\"\n"
+                    "container_attach_socket_dir = \"" +
+                    root +
+                    "/run/attach\"\n"
+                    "namespaces_dir = \"" +
+                    root +
+                    "/run/ns\"\n"
+                    "[crio.runtime.runtimes.runc]\n"
+                    "runtime_root = \"" +
+                    root +
+                    "/run/runc\"\n"
+                    "\n[crio.network]\n"
+                    "network_dir = \"" +
                     dirs_.root() +
                     "/net.d/\"\n"
                     "plugin_dirs = [\"" +

@@ -8,15 +8,22 @@
 #include <memory>
 
 #include "crio/config/config_holder.h"
+#include "crio/container/containers.h"
+#include "crio/image/rootfs.h"
 #include "crio/image/store.h"
+#include "crio/sandbox/pods.h"
+#include "crio/store/store.h"
 
 namespace crio::cri {
 
 /// What the services need from the rest of the daemon, by reference (the daemon
 /// keeps every referenced object alive longer than the gRPC server).
 struct ServiceOptions {
-  const config::ConfigHolder& config;  ///< the live configuration (SIGHUP may replace it)
-  image::ImageStore& images;           ///< pulled images
+  const config::ConfigHolder& config;       ///< the live configuration (SIGHUP may replace it)
+  image::ImageStore& images;                ///< pulled images
+  store::Store& state;                      ///< pods and containers
+  sandbox::PodManager& pods;                ///< pod sandboxes' host side
+  container::ContainerManager& containers;  ///< containers' life
 };
 
 /// runtime.v1.RuntimeService.

@@ -5,6 +5,8 @@
 // <namespaces_dir>/<type>ns/<pod id> (CRI-O's pinns does the same). Containers join
 // them by path; no infra process is needed to hold them.
 
+#include <sys/types.h>
+
 #include <map>
 #include <string>
 
@@ -38,6 +40,18 @@ absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request);
 
 /// Unmounts and removes pinned namespace files. Missing files are fine (idempotent).
 absl::Status UnpinNamespaces(const PinnedNamespaces& pinned);
+
+/// Starts the holder of a pod's shared PID namespace: `<binary> pause <pod id>` as PID 1
+/// of a new PID namespace, detached (own session) so that it outlives the daemon.
+/// @return its host pid; its namespace is /proc/<pid>/ns/pid
+absl::StatusOr<pid_t> StartPidNamespaceHolder(const std::string& binary, const std::string& pod_id);
+
+/// Whether `pid` is the holder started for `pod_id` (its command line says so: a reused
+/// pid does not match).
+bool PidNamespaceHolderRunning(pid_t pid, const std::string& pod_id);
+
+/// Kills the holder (and with it every process of the PID namespace). Idempotent.
+void StopPidNamespaceHolder(pid_t pid, const std::string& pod_id);
 
 /// Whether a sysctl is namespaced and in which namespace ("net", "ipc", "uts"), as
 /// runc and CRI-O decide it; "" when it would change the host.

@@ -34,6 +34,8 @@ struct PodOptions {
   std::string cgroup_manager;  ///< "cgroupfs" or "systemd": the default cgroup parent
   std::string host_resolv_conf = "/etc/resolv.conf";
   std::uint64_t shm_size = 64ull << 20;  ///< CRI-O's default pod /dev/shm size
+  /// Runs `pause <pod id>` as PID 1 of a pod-shared PID namespace (crio-monitor).
+  std::string pause_binary;
 };
 
 /// What the pod manager needs from the container side, wired by the daemon.

@@ -47,6 +47,8 @@ struct PodRecord {
   bool host_network = false;
   bool host_ipc = false;
   bool host_pid = false;
+  bool share_pid = false;      ///< namespace_options.pid == POD: containers share one PID ns
+  std::int32_t pause_pid = 0;  ///< PID 1 of the shared PID namespace (share_pid only)
   // Pinned namespaces (bind-mounted files); "" where the host's is used.
   std::string netns_path;
   std::string ipcns_path;

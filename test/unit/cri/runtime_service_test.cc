@@ -35,6 +35,29 @@ class RuntimeServiceTest : public ::testing::Test {
     auto images = image::ImageStore::Open(store, registry_);
     ASSERT_TRUE(images.ok()) << images.status();
     images_ = *std::move(images);
+    auto state = store::Store::Open(root_ + "/lib/state");
+    ASSERT_TRUE(state.ok()) << state.status();
+    state_ = *std::move(state);
+    sandbox::PodOptions pod_options;
+    pod_options.runroot = root_ + "/run";
+    pod_options.namespaces_dir = root_ + "/ns";
+    pods_ =
+        std::make_unique<sandbox::PodManager>(*state_, pod_options, sandbox::PodContainerHooks{});
+    image::RootfsOptions rootfs_options;
+    rootfs_options.dir = root_ + "/lib/rootfs";
+    rootfs_options.allow_overlay = false;
+    auto rootfs = image::RootfsManager::Open(rootfs_options, *images_);
+    ASSERT_TRUE(rootfs.ok()) << rootfs.status();
+    rootfs_ = *std::move(rootfs);
+    container::ContainerOptions container_options;
+    container_options.runroot = root_ + "/run";
+    container_options.exits_dir = root_ + "/run/exits";
+    container_options.attach_dir = root_ + "/run/attach";
+    container_options.default_log_dir = root_ + "/log";
+    // The Status/Version/RuntimeConfig handlers never reach the containers.
+    containers_ = std::make_unique<container::ContainerManager>(
+        *state_, *images_, *rootfs_, holder_, [] { return nullptr; },
+        monitor::MakeMonitorLauncher(), container_options);
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
@@ -46,7 +69,7 @@ class RuntimeServiceTest : public ::testing::Test {
 
   v1::StatusResponse CallStatus(bool verbose) {
     config::ConfigHolder holder(config_);
-    RuntimeService service(ServiceOptions{holder, *images_});
+    RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
     grpc::ServerContext context;
     v1::StatusRequest request;
     request.set_verbose(verbose);
@@ -68,11 +91,16 @@ class RuntimeServiceTest : public ::testing::Test {
   testing::FakeHttp http_{[](const registry::HttpRequest&) { return testing::Respond(404, ""); }};
   registry::RegistryClient registry_{http_, registry::ClientOptions{}};
   std::unique_ptr<image::ImageStore> images_;
+  std::unique_ptr<store::Store> state_;
+  std::unique_ptr<sandbox::PodManager> pods_;
+  config::ConfigHolder holder_{config::Config::Defaults()};
+  std::unique_ptr<image::RootfsManager> rootfs_;
+  std::unique_ptr<container::ContainerManager> containers_;
 };
 
 TEST_F(RuntimeServiceTest, VersionAnswersBuildVersionAndV1) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder, *images_});
+  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
   grpc::ServerContext context;
   v1::VersionRequest request;
   v1::VersionResponse response;
@@ -88,7 +116,7 @@ TEST_F(RuntimeServiceTest, RuntimeConfigFollowsCgroupManager) {
                                         {"systemd", v1::CgroupDriver::SYSTEMD}}) {
     config_.runtime.cgroup_manager = manager;
     config::ConfigHolder holder(config_);
-    RuntimeService service(ServiceOptions{holder, *images_});
+    RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
     grpc::ServerContext context;
     v1::RuntimeConfigRequest request;
     v1::RuntimeConfigResponse response;
@@ -150,13 +178,45 @@ TEST_F(RuntimeServiceTest, HandlersListedWithDefaultUnderEmptyName) {
 
 TEST_F(RuntimeServiceTest, LaterRpcsAnswerUnimplementedNamingThemselves) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder, *images_});
+  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
   grpc::ServerContext context;
-  v1::RunPodSandboxRequest request;
-  v1::RunPodSandboxResponse response;
-  const grpc::Status status = service.RunPodSandbox(&context, &request, &response);
+  v1::AttachRequest request;
+  v1::AttachResponse response;
+  const grpc::Status status = service.Attach(&context, &request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("RunPodSandbox"), std::string::npos);
+  EXPECT_NE(status.error_message().find("Attach"), std::string::npos);
+}
+
+TEST_F(RuntimeServiceTest, PodAndContainerCallsCheckTheirRequest) {
+  config::ConfigHolder holder(config_);
+  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
+  grpc::ServerContext context;
+  v1::RunPodSandboxResponse ran;
+  EXPECT_EQ(service.RunPodSandbox(&context, &v1::RunPodSandboxRequest::default_instance(), &ran)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::CreateContainerRequest create;
+  v1::CreateContainerResponse created;
+  EXPECT_EQ(service.CreateContainer(&context, &create, &created).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  create.set_pod_sandbox_id("nope");
+  create.mutable_config()->mutable_metadata()->set_name("c");
+  create.mutable_config()->mutable_image()->set_image("busybox");
+  create.mutable_sandbox_config()->mutable_metadata()->set_name("pod");
+  create.mutable_sandbox_config()->mutable_metadata()->set_namespace_("default");
+  create.mutable_sandbox_config()->mutable_metadata()->set_uid("uid");
+  EXPECT_EQ(service.CreateContainer(&context, &create, &created).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::ContainerStatusRequest status_request;
+  status_request.set_container_id("nope");
+  v1::ContainerStatusResponse status;
+  EXPECT_EQ(service.ContainerStatus(&context, &status_request, &status).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::ListContainersResponse listed;
+  EXPECT_TRUE(
+      service.ListContainers(&context, &v1::ListContainersRequest::default_instance(), &listed)
+          .ok());
+  EXPECT_EQ(listed.containers_size(), 0);
 }
 
 }  // namespace

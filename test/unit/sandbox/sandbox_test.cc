@@ -152,10 +152,13 @@ class PodManagerTest : public RootTest {
     auto store = store::Store::Open(dir_ + "/state");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+    PodOptions options;
+    options.runroot = dir_ + "/run";
+    options.namespaces_dir = dir_ + "/ns";
+    options.cgroup_manager = "cgroupfs";
+    options.pause_binary = CRIO_MONITOR_BIN;
     manager_ = std::make_unique<PodManager>(
-        *store_,
-        PodOptions{
-            .runroot = dir_ + "/run", .namespaces_dir = dir_ + "/ns", .cgroup_manager = "cgroupfs"},
+        *store_, options,
         PodContainerHooks{.stop_all =
                               [this](const RequestContext&, const std::string&) {
                                 ++stops_;
@@ -215,6 +218,30 @@ TEST_F(PodManagerTest, RunStopRemoveLeavesNothing) {
   EXPECT_TRUE(absl::IsNotFound(store_->GetPod(*id).status()));
   EXPECT_TRUE(manager_->Remove(ctx_, *id).ok()) << "removing a missing pod is fine";
   EXPECT_TRUE(manager_->Stop(ctx_, "0123456789").ok()) << "stopping a missing pod is fine";
+}
+
+std::string NamespaceOf(pid_t pid, const char* type) {
+  return stdfs::read_symlink("/proc/" + std::to_string(pid) + "/ns/" + type).string();
+}
+
+TEST_F(PodManagerTest, ASharedPidNamespaceHasItsOwnPid1) {
+  PodRequest request = Request("shared");
+  request.pod.share_pid = true;
+  auto id = manager_->Run(ctx_, request);
+  ASSERT_TRUE(id.ok()) << id.status();
+  const store::PodRecord pod = *store_->GetPod(*id);
+  ASSERT_GT(pod.pause_pid, 0);
+  EXPECT_TRUE(PidNamespaceHolderRunning(pod.pause_pid, pod.id));
+  EXPECT_FALSE(PidNamespaceHolderRunning(pod.pause_pid, "another-pod"));
+  EXPECT_NE(NamespaceOf(pod.pause_pid, "pid"), NamespaceOf(::getpid(), "pid"));
+  // PID 1 inside its namespace: the last NSpid field of its status is 1.
+  const std::string status = Slurp("/proc/" + std::to_string(pod.pause_pid) + "/status");
+  const auto nspid = status.find("NSpid:");
+  ASSERT_NE(nspid, std::string::npos);
+  EXPECT_NE(status.substr(nspid, status.find('\n', nspid) - nspid).rfind("\t1"), std::string::npos);
+  ASSERT_TRUE(manager_->Stop(ctx_, *id).ok());
+  EXPECT_FALSE(PidNamespaceHolderRunning(pod.pause_pid, pod.id));
+  ASSERT_TRUE(manager_->Remove(ctx_, *id).ok());
 }
 
 TEST_F(PodManagerTest, BadRequestsAreRefusedAndLeaveNothing) {

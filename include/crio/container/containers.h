@@ -1,0 +1,118 @@
+#pragma once
+
+// The life of a container, from CreateContainer to RemoveContainer: its root filesystem
+// (image module), its OCI spec (spec module), its creation under a crio-monitor (monitor
+// module), every later runtime call (runtime module), and its record (store module).
+// Exits are learnt from the exit files the monitors write, watched with inotify, so the
+// kubelet's frequent List/Status calls read memory only.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "crio/common/log.h"
+#include "crio/config/config_holder.h"
+#include "crio/image/rootfs.h"
+#include "crio/image/store.h"
+#include "crio/monitor/monitor.h"
+#include "crio/runtime/handlers.h"
+#include "crio/runtime/oci_runtime.h"
+#include "crio/spec/container_spec.h"
+#include "crio/store/store.h"
+
+namespace crio::container {
+
+struct ContainerOptions {
+  std::string runroot;          ///< bundles: <runroot>/containers/<id>
+  std::string exits_dir;        ///< [crio.runtime] container_exits_dir
+  std::string attach_dir;       ///< [crio.runtime] container_attach_socket_dir
+  std::string default_log_dir;  ///< [crio] log_dir, for pods without a log_directory
+};
+
+/// ExecSync's answer.
+struct ExecOutput {
+  std::string stdout_bytes;
+  std::string stderr_bytes;
+  int exit_code = 0;
+};
+
+/// Host facts the spec builder needs, looked up once at start (RuntimeDefaults' "facts").
+spec::RuntimeDefaults ProbeHostFacts(spec::RuntimeDefaults defaults);
+
+class ContainerManager {
+ public:
+  using Handlers = std::function<std::shared_ptr<const runtime::HandlerRegistry>()>;
+
+  ContainerManager(store::Store& state, image::ImageStore& images, image::RootfsManager& rootfs,
+                   const config::ConfigHolder& config, Handlers handlers,
+                   std::unique_ptr<monitor::MonitorLauncher> launcher, ContainerOptions options);
+  ~ContainerManager();
+  ContainerManager(const ContainerManager&) = delete;
+  ContainerManager& operator=(const ContainerManager&) = delete;
+
+  /// Starts watching the exits dir, then reconciles every record with what is really
+  /// there: half-created containers are removed, containers that ended while the daemon
+  /// was down get their exit codes, running ones are kept as they are.
+  absl::Status Start(const RequestContext& ctx);
+
+  /// CreateContainer: answers the new container's id. All or nothing.
+  /// @param pod_config the pod-level values of the request's sandbox_config
+  absl::StatusOr<std::string> Create(const RequestContext& ctx, const std::string& pod_id,
+                                     spec::ContainerRequest request, spec::PodContext pod_config);
+  absl::Status StartContainer(const RequestContext& ctx, const std::string& id);
+  /// The stop signal, then SIGKILL after `timeout` (0: SIGKILL at once). Idempotent.
+  absl::Status Stop(const RequestContext& ctx, const std::string& id, std::chrono::seconds timeout);
+  /// Forcibly removes the container (killing it when it runs). A missing one is fine.
+  absl::Status Remove(const RequestContext& ctx, const std::string& id);
+
+  /// The record, with its exit taken into account if it just ended.
+  absl::StatusOr<store::ContainerRecord> Status(const std::string& id);
+  /// The container's config.json, for verbose status.
+  absl::StatusOr<std::string> RuntimeSpec(const store::ContainerRecord& container) const;
+
+  absl::StatusOr<ExecOutput> ExecSync(const RequestContext& ctx, const std::string& id,
+                                      const std::vector<std::string>& command,
+                                      std::chrono::seconds timeout);
+  absl::Status UpdateResources(const RequestContext& ctx, const std::string& id,
+                               const std::string& resources_json);
+  absl::Status ReopenLog(const RequestContext& ctx, const std::string& id);
+
+  /// For StopPodSandbox and RemovePodSandbox.
+  absl::Status StopAllInPod(const RequestContext& ctx, const std::string& pod_id);
+  absl::Status RemoveAllInPod(const RequestContext& ctx, const std::string& pod_id);
+
+ private:
+  std::string BundleDir(const std::string& id) const;
+  std::string ExitFile(const std::string& id) const;
+  std::string AttachDir(const std::string& id) const;
+  /// Reads the container's exit file and records the exit; true when it has ended.
+  bool CollectExit(const std::string& id);
+  /// Waits until the container has ended or `timeout` passes.
+  bool WaitForExit(const std::string& id, std::chrono::milliseconds timeout);
+  void WatchExits();
+  absl::Status Cleanup(const RequestContext& ctx, const store::ContainerRecord& container);
+  absl::StatusOr<std::shared_ptr<const runtime::Handler>> HandlerOf(
+      const store::ContainerRecord& container) const;
+
+  store::Store& state_;
+  image::ImageStore& images_;
+  image::RootfsManager& rootfs_;
+  const config::ConfigHolder& config_;
+  Handlers handlers_;
+  std::unique_ptr<monitor::MonitorLauncher> launcher_;
+  ContainerOptions options_;
+  spec::RuntimeDefaults host_facts_;
+
+  int inotify_fd_ = -1;
+  int wake_fd_ = -1;  ///< eventfd that stops the watcher
+  std::thread watcher_;
+};
+
+}  // namespace crio::container
