@@ -25,13 +25,7 @@ CRIO_NOT_YET(RuntimeService, Exec, ExecRequest, ExecResponse)
 CRIO_NOT_YET(RuntimeService, Attach, AttachRequest, AttachResponse)
 CRIO_NOT_YET(RuntimeService, PortForward, PortForwardRequest, PortForwardResponse)
 
-// Stats and metrics (a later issue).
-CRIO_NOT_YET(RuntimeService, ContainerStats, ContainerStatsRequest, ContainerStatsResponse)
-CRIO_NOT_YET(RuntimeService, ListContainerStats, ListContainerStatsRequest,
-             ListContainerStatsResponse)
-CRIO_NOT_YET(RuntimeService, PodSandboxStats, PodSandboxStatsRequest, PodSandboxStatsResponse)
-CRIO_NOT_YET(RuntimeService, ListPodSandboxStats, ListPodSandboxStatsRequest,
-             ListPodSandboxStatsResponse)
+// Metrics (a later issue).
 CRIO_NOT_YET(RuntimeService, ListMetricDescriptors, ListMetricDescriptorsRequest,
              ListMetricDescriptorsResponse)
 CRIO_NOT_YET(RuntimeService, ListPodSandboxMetrics, ListPodSandboxMetricsRequest,

@@ -68,13 +68,7 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status ExecSync(grpc::ServerContext* context, const v1::ExecSyncRequest* request,
                         v1::ExecSyncResponse* response) override;
 
-  // not_yet.cc
-  grpc::Status Exec(grpc::ServerContext* context, const v1::ExecRequest* request,
-                    v1::ExecResponse* response) override;
-  grpc::Status Attach(grpc::ServerContext* context, const v1::AttachRequest* request,
-                      v1::AttachResponse* response) override;
-  grpc::Status PortForward(grpc::ServerContext* context, const v1::PortForwardRequest* request,
-                           v1::PortForwardResponse* response) override;
+  // container_stats.cc, list_container_stats.cc, pod_stats.cc, list_pod_stats.cc
   grpc::Status ContainerStats(grpc::ServerContext* context,
                               const v1::ContainerStatsRequest* request,
                               v1::ContainerStatsResponse* response) override;
@@ -87,6 +81,14 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status ListPodSandboxStats(grpc::ServerContext* context,
                                    const v1::ListPodSandboxStatsRequest* request,
                                    v1::ListPodSandboxStatsResponse* response) override;
+
+  // not_yet.cc
+  grpc::Status Exec(grpc::ServerContext* context, const v1::ExecRequest* request,
+                    v1::ExecResponse* response) override;
+  grpc::Status Attach(grpc::ServerContext* context, const v1::AttachRequest* request,
+                      v1::AttachResponse* response) override;
+  grpc::Status PortForward(grpc::ServerContext* context, const v1::PortForwardRequest* request,
+                           v1::PortForwardResponse* response) override;
   grpc::Status UpdateRuntimeConfig(grpc::ServerContext* context,
                                    const v1::UpdateRuntimeConfigRequest* request,
                                    v1::UpdateRuntimeConfigResponse* response) override;

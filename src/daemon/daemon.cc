@@ -74,7 +74,7 @@ absl::Status Daemon::Start() {
 
   RETURN_IF_ERROR(OpenImageStore(*config));
   RETURN_IF_ERROR(OpenRuntimeState(*config));
-  const cri::ServiceOptions options{config_, *images_, *state_, *pods_, *containers_};
+  const cri::ServiceOptions options{config_, *images_, *state_, *pods_, *containers_, *stats_};
   services_.push_back(cri::MakeRuntimeService(options));
   services_.push_back(cri::MakeImageService(options));
 
@@ -145,6 +145,10 @@ absl::Status Daemon::OpenRuntimeState(const config::Config& config) {
                                   .exits_dir = config.runtime.container_exits_dir,
                                   .attach_dir = config.runtime.container_attach_socket_dir,
                                   .default_log_dir = config.crio.log_dir});
+  stats::StatsOptions stats_options;
+  stats_options.rootfs_dir = config.crio.root + "/rootfs";
+  stats_ = std::make_unique<stats::StatsCollector>(*state_, *containers_, *rootfs_,
+                                                   std::move(stats_options));
   sandbox::PodOptions pod_options;
   pod_options.runroot = config.crio.runroot;
   pod_options.namespaces_dir = config.runtime.namespaces_dir;

@@ -20,6 +20,7 @@
 #include "crio/registry/http.h"
 #include "crio/runtime/handlers.h"
 #include "crio/sandbox/pods.h"
+#include "crio/stats/stats.h"
 #include "crio/store/store.h"
 #include "listener.h"
 
@@ -78,6 +79,7 @@ class Daemon {
   std::shared_ptr<const runtime::HandlerRegistry> handlers_ ABSL_GUARDED_BY(handlers_mu_);
   std::shared_ptr<const config::Config> handlers_config_ ABSL_GUARDED_BY(handlers_mu_);
   std::unique_ptr<container::ContainerManager> containers_;
+  std::unique_ptr<stats::StatsCollector> stats_;
   std::unique_ptr<sandbox::PodManager> pods_;  // after images_: it unregisters from the store
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;

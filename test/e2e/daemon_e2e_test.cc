@@ -113,12 +113,12 @@ TEST_F(DaemonTest, LaterRpcsAnswerUnimplementedWithTheirName) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("Attach"), std::string::npos);
 
-  v1::ContainerStatsResponse stats;
-  status = daemon.runtime().ContainerStats(DaemonProcess::Context().get(),
-                                           v1::ContainerStatsRequest(), &stats);
+  v1::PortForwardResponse port_forward;
+  status = daemon.runtime().PortForward(DaemonProcess::Context().get(), v1::PortForwardRequest(),
+                                        &port_forward);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("ContainerStats"), std::string::npos);
-  EXPECT_TRUE(daemon.WaitForLog("ContainerStats: Request failed: UNIMPLEMENTED"));
+  EXPECT_NE(status.error_message().find("PortForward"), std::string::npos);
+  EXPECT_TRUE(daemon.WaitForLog("PortForward: Request failed: UNIMPLEMENTED"));
 }
 
 TEST_F(DaemonTest, PullImageWithoutAnImageIsInvalidArgument) {

@@ -12,6 +12,7 @@
 #include "crio/image/rootfs.h"
 #include "crio/image/store.h"
 #include "crio/sandbox/pods.h"
+#include "crio/stats/stats.h"
 #include "crio/store/store.h"
 
 namespace crio::cri {
@@ -24,6 +25,7 @@ struct ServiceOptions {
   store::Store& state;                      ///< pods and containers
   sandbox::PodManager& pods;                ///< pod sandboxes' host side
   container::ContainerManager& containers;  ///< containers' life
+  stats::StatsCollector& stats;             ///< containers' and pods' resource usage
 };
 
 /// runtime.v1.RuntimeService.

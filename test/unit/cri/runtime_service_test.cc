@@ -58,6 +58,8 @@ class RuntimeServiceTest : public ::testing::Test {
     containers_ = std::make_unique<container::ContainerManager>(
         *state_, *images_, *rootfs_, holder_, [] { return nullptr; },
         monitor::MakeMonitorLauncher(), container_options);
+    stats_ = std::make_unique<stats::StatsCollector>(*state_, *containers_, *rootfs_,
+                                                     stats::StatsOptions{});
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
@@ -69,7 +71,8 @@ class RuntimeServiceTest : public ::testing::Test {
 
   v1::StatusResponse CallStatus(bool verbose) {
     config::ConfigHolder holder(config_);
-    RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
+    RuntimeService service(
+        ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
     grpc::ServerContext context;
     v1::StatusRequest request;
     request.set_verbose(verbose);
@@ -96,11 +99,12 @@ class RuntimeServiceTest : public ::testing::Test {
   config::ConfigHolder holder_{config::Config::Defaults()};
   std::unique_ptr<image::RootfsManager> rootfs_;
   std::unique_ptr<container::ContainerManager> containers_;
+  std::unique_ptr<stats::StatsCollector> stats_;
 };
 
 TEST_F(RuntimeServiceTest, VersionAnswersBuildVersionAndV1) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
+  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
   grpc::ServerContext context;
   v1::VersionRequest request;
   v1::VersionResponse response;
@@ -116,7 +120,8 @@ TEST_F(RuntimeServiceTest, RuntimeConfigFollowsCgroupManager) {
                                         {"systemd", v1::CgroupDriver::SYSTEMD}}) {
     config_.runtime.cgroup_manager = manager;
     config::ConfigHolder holder(config_);
-    RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
+    RuntimeService service(
+        ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
     grpc::ServerContext context;
     v1::RuntimeConfigRequest request;
     v1::RuntimeConfigResponse response;
@@ -178,7 +183,7 @@ TEST_F(RuntimeServiceTest, HandlersListedWithDefaultUnderEmptyName) {
 
 TEST_F(RuntimeServiceTest, LaterRpcsAnswerUnimplementedNamingThemselves) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
+  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
   grpc::ServerContext context;
   v1::AttachRequest request;
   v1::AttachResponse response;
@@ -189,7 +194,7 @@ TEST_F(RuntimeServiceTest, LaterRpcsAnswerUnimplementedNamingThemselves) {
 
 TEST_F(RuntimeServiceTest, PodAndContainerCallsCheckTheirRequest) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_});
+  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
   grpc::ServerContext context;
   v1::RunPodSandboxResponse ran;
   EXPECT_EQ(service.RunPodSandbox(&context, &v1::RunPodSandboxRequest::default_instance(), &ran)
