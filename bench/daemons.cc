@@ -75,6 +75,12 @@ std::vector<std::string> PrepareContainerd(const std::string& binary, const fs::
   return {binary, "--config", (dir / "config.toml").string()};
 }
 
+void AppendToFile(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::app);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+}
+
 }  // namespace
 
 // Quotes a path as a TOML basic string (temp dir paths have no quotes or backslashes, but a
@@ -102,6 +108,60 @@ DaemonSpec ContainerdSpec(const std::string& binary) {
           .prepare = [binary](const fs::path& dir) { return PrepareContainerd(binary, dir); },
           .socket_name = "containerd.sock",
           .version_argv = {binary, "--version"}};
+}
+
+DaemonSpec CrioPodSpec(const std::string& binary, const PodSetup& setup) {
+  DaemonSpec spec = CrioSpec(binary);
+  spec.prepare = [base = spec.prepare, setup](const fs::path& dir) {
+    auto argv = base(dir);
+    const auto path = [&dir](const char* name) { return TomlString((dir / name).string()); };
+    WriteFile(dir / "crio.conf.d" / "50-pods.conf",
+              "[crio.runtime]\ncontainer_exits_dir = " + path("run/exits") +
+                  "\ncontainer_attach_socket_dir = " + path("run/attach") +
+                  "\nnamespaces_dir = " + path("run/ns") +
+                  "\n[crio.runtime.runtimes.runc]\nruntime_root = " + path("run/runc") +
+                  "\n[crio.image]\nregistries_conf = " + TomlString(setup.registries_conf) +
+                  "\npause_image = " + TomlString(setup.pause_image) + "\n");
+    return argv;
+  };
+  return spec;
+}
+
+// containerd 1.6's CRI plugin: the registry mirror table is deprecated in favour of
+// config_path/hosts.toml but still supported, and is the shorter config.
+DaemonSpec ContainerdPodSpec(const std::string& binary, const PodSetup& setup) {
+  DaemonSpec spec = ContainerdSpec(binary);
+  spec.prepare = [base = spec.prepare, setup](const fs::path& dir) {
+    auto argv = base(dir);
+    // The base config points bin_dir at an empty dir; plugins come from the host instead.
+    std::ifstream in(dir / "config.toml");
+    std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string empty_bin = "bin_dir = " + TomlString((dir / "cni").string());
+    const size_t at = config.find(empty_bin);
+    if (at == std::string::npos) throw std::logic_error("containerd config has no CNI bin_dir");
+    config.replace(at, empty_bin.size(), "bin_dir = " + TomlString(setup.cni_plugin_dir));
+    // Keys of the CRI table go right under its header (TOML forbids a second header).
+    const std::string cri = "  [plugins.\"io.containerd.grpc.v1.cri\"";
+    const size_t header = config.find(cri + "]\n");
+    if (header == std::string::npos) throw std::logic_error("containerd config has no CRI table");
+    config.insert(header + cri.size() + 2, "    sandbox_image = " + TomlString(setup.pause_image) +
+                                               "\n    restrict_oom_score_adj = true\n");
+    WriteFile(dir / "config.toml", config);
+    AppendToFile(dir / "config.toml", cri + ".registry.mirrors." + TomlString(setup.registry_host) +
+                                          "]\n    endpoint = [" +
+                                          TomlString("http://" + setup.registry_host) + "]\n");
+    WriteFile(dir / "net.d" / "10-bench.conflist",
+              R"({"cniVersion": "0.4.0", "name": "bench", "plugins": [
+  {"type": "bridge", "bridge": "cbench0", "isGateway": true, "ipMasq": false,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.231.0.0/16"}]],
+            "dataDir": )" +
+                  TomlString((dir / "ipam").string()) +
+                  R"(}},
+  {"type": "loopback"}]}
+)");
+    return argv;
+  };
+  return spec;
 }
 
 DaemonRun::DaemonRun(const DaemonSpec& spec)

@@ -30,6 +30,21 @@ std::string TomlString(const std::string& text);
 DaemonSpec CrioSpec(const std::string& binary);
 DaemonSpec ContainerdSpec(const std::string& binary);
 
+// What a daemon needs to run pods and containers from the registry fixture (plain http on
+// 127.0.0.1): the fixture's registries.conf, its registry host and its pause image.
+struct PodSetup {
+  std::string registries_conf;  // for crio
+  std::string registry_host;    // "127.0.0.1:<port>", a plain-http mirror for containerd
+  std::string pause_image;      // containerd's sandbox_image (crio drops the infra container)
+  std::string cni_plugin_dir = "/usr/lib/cni";
+};
+// The specs above extended for pods: every runtime path (exits, attach sockets, namespaces,
+// runc's state) inside the temp dir for crio; for containerd a bridge CNI network with
+// host-local IPAM, the fixture's pause image as sandbox_image, the http mirror and
+// restrict_oom_score_adj (this host lacks CAP_SYS_RESOURCE).
+DaemonSpec CrioPodSpec(const std::string& binary, const PodSetup& setup);
+DaemonSpec ContainerdPodSpec(const std::string& binary, const PodSetup& setup);
+
 // One start of a daemon, stopped (SIGTERM, SIGKILL after 10 s) and cleaned up on destruction.
 class DaemonRun {
  public:
@@ -40,6 +55,7 @@ class DaemonRun {
   DaemonRun& operator=(const DaemonRun&) = delete;
 
   std::string socket_path() const { return (dir_.path() / socket_name_).string(); }
+  const std::filesystem::path& dir() const { return dir_.path(); }
   std::chrono::steady_clock::time_point spawned_at() const { return spawned_at_; }
   Child& child() { return *child_; }
   // For error messages: how the daemon ended (if it did) and the end of its log.

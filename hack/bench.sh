@@ -5,6 +5,10 @@
 #                                 --calls N, --rounds R, --crio PATH, --containerd PATH)
 #   hack/bench.sh pull ARGS       cold-store PullImage of the fixture's ~100 MB image
 #                                 (pull_bench: --rounds N, --fixture DIR, --crio, --containerd)
+#   hack/bench.sh lifecycle ARGS  pod/container CRI latencies, ListContainers at 1,000, idle RSS,
+#                                 monitor memory vs conmon, the runc create+start floor
+#                                 (lifecycle_bench: --rounds N, --warmup W, --list-containers C,
+#                                 --fixture DIR, --crio, --containerd, --conmon, --runc)
 # The report goes to stdout; install and build output go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,17 +44,32 @@ install_containerd() {
   done
 }
 
+# conmon is lifecycle_bench's reference monitor; same care as above (it ships no service).
+install_conmon() {
+  if [[ -x /usr/bin/conmon ]]; then return; fi
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bench.sh: conmon missing and not root; its figure will be skipped" >&2
+    return
+  fi
+  echo "== installing conmon (Debian)" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq conmon >&2
+}
+
 bench=daemon_bench
+targets=(crio)
 case ${1:-} in
   daemon) shift ;;
   pull) bench=pull_bench; shift ;;
+  lifecycle) bench=lifecycle_bench; targets+=(crio-monitor); shift ;;
 esac
 
 install_containerd
+if [[ $bench == lifecycle_bench ]]; then install_conmon; fi
 
 echo "== building crio and $bench" >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
-cmake --build build -j"$(nproc)" --target crio "$bench" >&2
+cmake --build build -j"$(nproc)" --target "${targets[@]}" "$bench" >&2
 
 echo "== load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 exec "build/bench/$bench" "$@"
