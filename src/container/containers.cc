@@ -371,6 +371,11 @@ absl::StatusOr<std::string> ContainerManager::Create(const RequestContext& ctx,
   pod_config.hostname_path = pod.hostname_path;
   if (pod.share_pid && pod.pause_pid > 0) {
     pod_config.pid_ns_path = absl::StrCat("/proc/", pod.pause_pid, "/ns/pid");
+  } else if (request.security.namespace_options.pid == spec::NamespaceMode::kPod) {
+    // The container asks for the pod's PID namespace, but the pod was made without a
+    // shared one (its own options said CONTAINER): each container gets its own, as the
+    // pod's config decided.
+    request.security.namespace_options.pid = spec::NamespaceMode::kContainer;
   }
 
   store::ContainerRecord record;

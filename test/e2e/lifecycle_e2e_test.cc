@@ -197,6 +197,24 @@ TEST_F(LifecycleTest, BadInputGetsTheRightCodeAndLeavesNothing) {
   ExpectNothingLeft();
 }
 
+// A pod config without a linux section has no shared PID namespace, while a container's
+// options default to POD: the container gets its own PID namespace (the demo's case).
+TEST_F(LifecycleTest, APodWithoutLinuxOptionsRunsContainers) {
+  v1::PodSandboxConfig pod_config = PodConfig("plain");
+  pod_config.clear_linux();
+  std::string pod;
+  ASSERT_TRUE(RunPod(pod_config, &pod).ok()) << daemon_->Log();
+  std::string id;
+  ASSERT_TRUE(
+      Create(pod, pod_config, ContainerConfig("one", {"sh", "-c", "echo pid $$"}), &id).ok())
+      << daemon_->Log();
+  ASSERT_TRUE(Start(id).ok()) << daemon_->Log();
+  EXPECT_EQ(WaitExited(id).exit_code(), 0);
+  EXPECT_NE(Slurp(Status(id).log_path()).find(" stdout F pid 1\n"), std::string::npos);
+  ASSERT_TRUE(RemovePod(pod).ok()) << daemon_->Log();
+  ExpectNothingLeft();
+}
+
 TEST_F(LifecycleTest, ContainersSurviveADaemonKill) {
   const v1::PodSandboxConfig pod_config = PodConfig("survivor");
   std::string pod;
