@@ -33,6 +33,7 @@
 #include "cri_load.h"
 #include "crio/cri/api.h"
 #include "daemons.h"
+#include "fixture.h"
 #include "process.h"
 #include "report.h"
 #include "stats.h"
@@ -45,7 +46,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds kStartTimeout{60};
 constexpr std::chrono::seconds kPullDeadline{600};
-constexpr std::chrono::seconds kFixtureTimeout{600};
 constexpr char kImageId[] = "big";
 
 struct Options {
@@ -88,104 +88,19 @@ void AppendFile(const fs::path& file, const std::string& text) {
   if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
 
-// Runs a program to its end (longer than CaptureOutput's 10 s allows); throws with the end of
-// its output if it fails or outlives `timeout`.
-// Not `interruptible`: clean-up that must run even after Ctrl-C (the flag stays set).
-void RunToEnd(const std::vector<std::string>& argv, const fs::path& log,
-              std::chrono::seconds timeout, bool interruptible = true) {
-  Child child(argv, log);
-  const auto deadline = Clock::now() + timeout;
-  while (child.Running()) {
-    if (interruptible) CheckInterrupted();
-    if (Clock::now() > deadline) {
-      child.Stop(std::chrono::seconds(5));
-      throw std::runtime_error(argv[0] + " timed out; last lines:\n" + TailOfFile(log, 15));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  const int status = child.wait_status();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string command;
-    for (const auto& arg : argv) command += arg + " ";
-    throw std::runtime_error(command + "failed with " + DescribeWaitStatus(status) +
-                             "; last lines:\n" + TailOfFile(log, 15));
-  }
-}
-
-// The registry fixture: either one we start (and stop by its PIDs, then remove) or one given.
-class Fixture {
- public:
-  explicit Fixture(const Options& options) : script_(options.fixture_script) {
-    if (!options.fixture_dir.empty()) {
-      dir_ = options.fixture_dir;
-      return;
-    }
-    owned_ = std::make_unique<TempDir>("pull-bench-fixture-");
-    dir_ = owned_->path() / "state";
-    Progress("fixture",
-             "starting registries and pushing images (FIXTURE_BIG=1) in " + dir_.string());
-    const auto started = Clock::now();
-    try {
-      RunToEnd({"/usr/bin/env", "FIXTURE_BIG=1", "bash", script_, "start", dir_.string()},
-               owned_->path() / "fixture-start.log", kFixtureTimeout);
-    } catch (...) {
-      Stop();  // e.g. interrupted mid-start: the registries already started go too
-      throw;
-    }
-    started_ = true;
-    Progress("fixture",
-             "ready in " + Fixed(std::chrono::duration<double>(Clock::now() - started).count(), 1) +
-                 " s");
-  }
-  ~Fixture() {
-    if (started_) Stop();
-  }
-  Fixture(const Fixture&) = delete;
-  Fixture& operator=(const Fixture&) = delete;
-
-  const fs::path& dir() const { return dir_; }
-
- private:
-  // fixture.sh stop signals only PIDs whose command line names the state dir.
-  void Stop() {
-    try {
-      RunToEnd({"bash", script_, "stop", dir_.string(), "--clean"},
-               owned_->path() / "fixture-stop.log", std::chrono::seconds(60),
-               /*interruptible=*/false);
-      Progress("fixture", "stopped");
-    } catch (const std::exception& error) {
-      std::cerr << "warning: fixture stop: " << error.what() << "\n";
-    }
-  }
-
-  std::string script_;
-  std::unique_ptr<TempDir> owned_;  // holds the state dir and the start/stop logs
-  fs::path dir_;
-  bool started_ = false;
-};
-
-std::string Jq(const std::string& filter, const fs::path& json) {
-  std::string out = CaptureOutput({"jq", "-r", filter, json.string()});
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  if (out.empty() || out == "null" || out.find('\n') != std::string::npos) {
-    throw std::runtime_error("jq '" + filter + "' on " + json.string() + " gave: " + out);
-  }
-  return out;
-}
-
-Image ReadImage(const fs::path& fixture_dir) {
-  const fs::path json = fixture_dir / "fixture.json";
+Image ReadImage(const RegistryFixture& fixture) {
+  const fs::path json = fixture.dir() / "fixture.json";
   if (!fs::exists(json)) throw std::runtime_error("no " + json.string());
   const std::string image = std::string(".images.") + kImageId;
   if (CaptureOutput({"jq", "-r", image + " != null", json.string()}).rfind("true", 0) != 0) {
     throw std::runtime_error(json.string() + " has no '" + kImageId +
                              "' image (start the fixture with FIXTURE_BIG=1)");
   }
-  return {.reference = Jq(image + ".reference", json),
-          .host = Jq(image + ".host", json),
-          .compressed_bytes = std::stoll(Jq("[" + image + ".layers[].size] | add", json)),
-          .layers = std::stoi(Jq(image + ".layer_count", json)),
-          .registries_conf = Jq(".registries_conf", json)};
+  return {.reference = fixture.Field(image + ".reference"),
+          .host = fixture.Field(image + ".host"),
+          .compressed_bytes = std::stoll(fixture.Field("[" + image + ".layers[].size] | add")),
+          .layers = std::stoi(fixture.Field(image + ".layer_count")),
+          .registries_conf = fixture.Field(".registries_conf")};
 }
 
 // crio: daemon_bench's config plus a drop-in naming the fixture's registries.conf.
@@ -386,8 +301,10 @@ int main(int argc, char** argv) {
   bench::InstallInterruptHandlers();
   try {
     const std::string load_before = bench::LoadAverage();
-    bench::Fixture fixture(options);
-    const bench::Image image = bench::ReadImage(fixture.dir());
+    if (options.fixture_dir.empty()) bench::Progress("fixture", "starting it with FIXTURE_BIG=1");
+    const bench::RegistryFixture fixture(options.fixture_script, options.fixture_dir,
+                                         {"FIXTURE_BIG=1"});
+    const bench::Image image = bench::ReadImage(fixture);
     bench::Progress("fixture", "pulling " + image.reference);
     std::vector<bench::DaemonResults> all;
     for (const bench::DaemonSpec& spec : {bench::CrioPullSpec(options.crio, image),
