@@ -52,6 +52,20 @@ void Setup(spdlog::level::level_enum level) {
   spdlog::set_default_logger(logger);
 }
 
+void Write(spdlog::level::level_enum level, const RequestContext& ctx, fmt::string_view format,
+           fmt::format_args args) {
+  if (!spdlog::should_log(level)) return;
+  std::string message;
+  try {
+    message = fmt::vformat(format, args);
+  } catch (const fmt::format_error& e) {
+    // Checked at compile time; a runtime failure is a bug, not a reason to lose the line.
+    message = fmt::format("(bad log format \"{}\": {})",
+                          std::string_view(format.data(), format.size()), e.what());
+  }
+  spdlog::log(level, "[{}] {}: {}", ctx.id, ctx.method, message);
+}
+
 std::string NewRequestId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::array<char, 17> buf{};

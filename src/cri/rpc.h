@@ -20,6 +20,12 @@ namespace crio::cri {
 /// errors; codes that describe the request (NotFound, InvalidArgument...) warnings.
 bool IsServerFault(absl::StatusCode code);
 
+/// Logs the outcome of a call that started at `start` and converts its status.
+grpc::Status FinishCall(const RequestContext& ctx, std::chrono::steady_clock::time_point start,
+                        const absl::Status& status);
+
+/// Runs `handler` under the call's context. Only the try/catch is a template: the
+/// logging lives in FinishCall, compiled once.
 template <typename Handler>
 grpc::Status Serve(std::string_view method, Handler&& handler) {
   const RequestContext ctx{log::NewRequestId(), std::string(method)};
@@ -32,19 +38,7 @@ grpc::Status Serve(std::string_view method, Handler&& handler) {
   } catch (...) {
     status = absl::InternalError("unexpected exception");
   }
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
-  log::Debug(ctx, "Request done in {}.{:03}ms: {}", micros / 1000, micros % 1000,
-             absl::StatusCodeToString(status.code()));
-  if (!status.ok()) {
-    if (IsServerFault(status.code())) {
-      log::Error(ctx, "Request failed: {}", status.ToString());
-    } else {
-      log::Warn(ctx, "Request failed: {}", status.ToString());
-    }
-  }
-  return ToGrpcStatus(status);
+  return FinishCall(ctx, start, status);
 }
 
 }  // namespace crio::cri

@@ -54,28 +54,34 @@ void Setup(spdlog::level::level_enum level);
 /// A fresh request id: 16 hex digits.
 std::string NewRequestId();
 
+/// Writes one request line: "[<request id>] <method>: <message>". Not a template, so
+/// that a call site instantiates fmt's argument packing only, not spdlog's and fmt's
+/// formatting (which made every file that logs slow to compile).
+void Write(spdlog::level::level_enum level, const RequestContext& ctx, fmt::string_view format,
+           fmt::format_args args);
+
 template <typename... Args>
-void Trace(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
-  if (!spdlog::should_log(spdlog::level::trace)) return;
-  spdlog::trace("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+void Trace(const RequestContext& ctx, fmt::format_string<Args...> format, Args&&... args) {
+  if (spdlog::should_log(spdlog::level::trace))
+    Write(spdlog::level::trace, ctx, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
-void Debug(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
-  if (!spdlog::should_log(spdlog::level::debug)) return;
-  spdlog::debug("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+void Debug(const RequestContext& ctx, fmt::format_string<Args...> format, Args&&... args) {
+  if (spdlog::should_log(spdlog::level::debug))
+    Write(spdlog::level::debug, ctx, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
-void Info(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
-  if (!spdlog::should_log(spdlog::level::info)) return;
-  spdlog::info("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+void Info(const RequestContext& ctx, fmt::format_string<Args...> format, Args&&... args) {
+  if (spdlog::should_log(spdlog::level::info))
+    Write(spdlog::level::info, ctx, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
-void Warn(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
-  spdlog::warn("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+void Warn(const RequestContext& ctx, fmt::format_string<Args...> format, Args&&... args) {
+  Write(spdlog::level::warn, ctx, format, fmt::make_format_args(args...));
 }
 template <typename... Args>
-void Error(const RequestContext& ctx, spdlog::format_string_t<Args...> fmt, Args&&... args) {
-  spdlog::error("[{}] {}: {}", ctx.id, ctx.method, fmt::format(fmt, std::forward<Args>(args)...));
+void Error(const RequestContext& ctx, fmt::format_string<Args...> format, Args&&... args) {
+  Write(spdlog::level::err, ctx, format, fmt::make_format_args(args...));
 }
 
 }  // namespace log
