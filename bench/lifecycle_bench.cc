@@ -48,7 +48,7 @@ namespace v1 = runtime::v1;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds kStartTimeout{60};
-constexpr std::chrono::seconds kCallDeadline{120};
+constexpr std::chrono::seconds kLifecycleCallDeadline{120};
 constexpr char kCgroupParent[] = "/crio-lifecycle-bench";
 // The bridge the containerd CNI config (daemons.cc) creates; removed after each containerd run.
 constexpr char kBridge[] = "cbench0";
@@ -66,6 +66,7 @@ struct Options {
   int list_containers = 1000;
   int list_pods = 20;
   int list_calls = 200;
+  bool crio_only = false;  // a quick loop while working on crio: no containerd, no floor
 };
 
 // The timed CRI calls, in the order a round makes them.
@@ -171,7 +172,7 @@ class Cri {
   template <typename Request, typename Response, typename Method>
   Response Call(const char* name, Method method, const Request& request, double* ms = nullptr) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    context.set_deadline(std::chrono::system_clock::now() + kLifecycleCallDeadline);
     Response response;
     const auto start = Clock::now();
     const grpc::Status status = method(&context, request, &response);
@@ -736,6 +737,8 @@ int main(int argc, char** argv) {
   app.add_option("--list-calls", options.list_calls, "ListContainers calls")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_flag("--crio-only", options.crio_only,
+               "Measure crio alone (no containerd, no runc/conmon floor): for quick checks");
   app.add_option("--fixture", options.fixture_dir,
                  "State dir of a running registry fixture (default: start one)");
   app.add_option("--fixture-script", options.fixture_script, "test/registry/fixture.sh")
@@ -753,14 +756,22 @@ int main(int argc, char** argv) {
     const std::string image = fixture.Field(".images.busybox.reference");
     const auto crio = bench::MeasureDaemon(bench::CrioPodSpec(options.crio, setup), image,
                                            "crio-monitor", options);
-    const auto containerd = bench::MeasureDaemon(
-        bench::ContainerdPodSpec(options.containerd, setup), image, "containerd-shim", options);
+    bench::DaemonResults containerd;
+    containerd.name = "containerd";
+    containerd.note = "containerd skipped (--crio-only)";
+    if (!options.crio_only) {
+      containerd = bench::MeasureDaemon(bench::ContainerdPodSpec(options.containerd, setup), image,
+                                        "containerd-shim", options);
+    }
     // The bridge containerd's CNI config made (by name; it is ours, see daemons.cc).
     if (std::filesystem::exists(std::string("/sys/class/net/") + bench::kBridge)) {
       bench::CaptureOutput({"ip", "link", "delete", bench::kBridge});
     }
-    const auto floor = bench::MeasureFloor(options);
+    bench::FloorResults floor;
+    floor.note = "runc/conmon floor skipped (--crio-only)";
+    if (!options.crio_only) floor = bench::MeasureFloor(options);
     bench::PrintReport(options, image, load_before, crio, containerd, floor);
+    if (options.crio_only) return crio.failed ? 1 : 0;
     return crio.failed || containerd.failed || !floor.measured ? 1 : 0;
   } catch (const bench::Interrupted& interrupted) {
     std::cerr << "lifecycle_bench: " << interrupted.what() << "; daemons and fixture stopped\n";

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake pkg-config git ca-certificates python3 clang-format clang-tidy
+  build-essential cmake ninja-build pkg-config git ca-certificates python3 clang-format clang-tidy
   # libraries (docs/dependencies.md says what each is for)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libtoml11-dev libspdlog-dev libfmt-dev libcli11-dev libsystemd-dev nlohmann-json3-dev

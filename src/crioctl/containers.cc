@@ -27,8 +27,6 @@ namespace v1 = ::runtime::v1;
 // Go's zero time.Time, which crictl prints for times a container has not reached.
 constexpr char kZeroTime[] = "0001-01-01T00:00:00Z";
 
-std::string Quoted(const std::string& text) { return absl::StrCat("\"", text, "\""); }
-
 absl::StatusOr<v1::ContainerStatusResponse> GetContainerStatus(Client& client,
                                                                const std::string& id,
                                                                bool verbose) {

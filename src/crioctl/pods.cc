@@ -18,8 +18,6 @@ namespace {
 
 namespace v1 = ::runtime::v1;
 
-std::string Quoted(const std::string& text) { return absl::StrCat("\"", text, "\""); }
-
 absl::Status StopPod(Client& client, const Globals& globals, const std::string& id,
                      const std::string& shown, std::ostream& out) {
   v1::StopPodSandboxRequest request;

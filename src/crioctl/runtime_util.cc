@@ -236,4 +236,6 @@ std::string KeyValueLines(const char* title,
   return out;
 }
 
+std::string Quoted(const std::string& text) { return absl::StrCat("\"", text, "\""); }
+
 }  // namespace crio::ctl

@@ -80,6 +80,9 @@ absl::Status Aggregate(const std::vector<absl::Status>& errors);
 
 /// "Created", "Running", "Exited", "Unknown" (crictl ps).
 std::string ContainerStateName(runtime::v1::ContainerState state);
+
+/// `text` in double quotes, as crictl quotes ids in its messages.
+std::string Quoted(const std::string& text);
 /// "Ready", "NotReady" (crictl pods).
 std::string PodStateName(runtime::v1::PodSandboxState state);
 

@@ -33,7 +33,7 @@ namespace {
 namespace stdfs = std::filesystem;
 
 constexpr char kRecordFile[] = "rootfs.json";
-constexpr std::size_t kMaxRecordBytes = 1 << 20;
+constexpr std::size_t kMaxRootfsRecordBytes = 1 << 20;
 constexpr char kOpaqueXattr[] = "trusted.overlay.opaque";
 // Mount options must fit in one page, lowerdirs included.
 constexpr std::size_t kMaxMountOptions = 4095;
@@ -373,7 +373,7 @@ absl::Status RootfsManager::Load() {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.front() == '.') continue;
     const std::string dir = entry.path().string();
-    auto text = fs::ReadFile(dir + "/" + kRecordFile, kMaxRecordBytes);
+    auto text = fs::ReadFile(dir + "/" + kRecordFile, kMaxRootfsRecordBytes);
     absl::StatusOr<Record> record =
         text.ok() ? ParseRecord(*text, dir) : absl::StatusOr<Record>(text.status());
     if (!record.ok() || record->rootfs.container_id != name) {
@@ -495,7 +495,8 @@ absl::StatusOr<Rootfs> RootfsManager::Mount(const std::string& container_id) {
   }
   if (rootfs->mode == RootfsMode::kCopy || IsMountPoint(rootfs->path)) return *rootfs;
   const std::string dir = ContainerDir(container_id);
-  ASSIGN_OR_RETURN(const std::string text, fs::ReadFile(dir + "/" + kRecordFile, kMaxRecordBytes));
+  ASSIGN_OR_RETURN(const std::string text,
+                   fs::ReadFile(dir + "/" + kRecordFile, kMaxRootfsRecordBytes));
   ASSIGN_OR_RETURN(const Record record, ParseRecord(text, dir));
   RETURN_IF_ERROR(MountOverlay(*rootfs, record.lower_dirs));
   return *rootfs;

@@ -27,7 +27,7 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-constexpr std::size_t kMaxRecordBytes = 16 << 20;
+constexpr std::size_t kMaxImageRecordBytes = 16 << 20;
 
 nlohmann::json StringMapToJson(const std::map<std::string, std::string>& map) {
   nlohmann::json out = nlohmann::json::object();
@@ -150,7 +150,7 @@ absl::Status ImageStore::Load() {
   std::error_code ec;
   for (const auto& entry : stdfs::directory_iterator(dir_ + "/images", ec)) {
     if (entry.path().extension() != ".json") continue;
-    auto text = fs::ReadFile(entry.path().string(), kMaxRecordBytes);
+    auto text = fs::ReadFile(entry.path().string(), kMaxImageRecordBytes);
     auto record = text.ok() ? RecordFromJson(*text) : text.status();
     if (!record.ok()) {
       // One damaged record must not take the whole node's images down with it.
@@ -183,7 +183,7 @@ std::string ImageStore::LayerDir(const Digest& chain_id) const {
 }
 
 absl::StatusOr<std::string> ImageStore::ReadBlob(const Digest& digest) const {
-  return fs::ReadFile(absl::StrCat(dir_, "/blobs/sha256/", digest.hex()), kMaxRecordBytes);
+  return fs::ReadFile(absl::StrCat(dir_, "/blobs/sha256/", digest.hex()), kMaxImageRecordBytes);
 }
 
 absl::Status ImageStore::WriteBlob(const Digest& digest, const std::string& content) const {

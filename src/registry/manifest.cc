@@ -16,7 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-absl::Status Invalid(absl::string_view what, absl::string_view field, absl::string_view reason) {
+absl::Status InvalidManifest(absl::string_view what, absl::string_view field,
+                             absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat("invalid ", what, ": ", field, " ", reason));
 }
 
@@ -42,9 +43,10 @@ absl::Status GetString(const json& obj, const char* key, absl::string_view what,
                        const std::string& path, std::string& out, bool required = false) {
   const json* v = Find(obj, key);
   if (v == nullptr) {
-    return required ? Invalid(what, absl::StrCat(path, key), "is required") : absl::OkStatus();
+    return required ? InvalidManifest(what, absl::StrCat(path, key), "is required")
+                    : absl::OkStatus();
   }
-  if (!v->is_string()) return Invalid(what, absl::StrCat(path, key), "is not a string");
+  if (!v->is_string()) return InvalidManifest(what, absl::StrCat(path, key), "is not a string");
   out = v->get<std::string>();
   return absl::OkStatus();
 }
@@ -53,11 +55,12 @@ absl::Status GetStrings(const json& obj, const char* key, absl::string_view what
                         const std::string& path, std::vector<std::string>& out) {
   const json* v = Find(obj, key);
   if (v == nullptr) return absl::OkStatus();
-  if (!v->is_array()) return Invalid(what, absl::StrCat(path, key), "is not an array of strings");
+  if (!v->is_array())
+    return InvalidManifest(what, absl::StrCat(path, key), "is not an array of strings");
   out.clear();
   for (const json& item : *v) {
     if (!item.is_string()) {
-      return Invalid(what, absl::StrCat(path, key), "is not an array of strings");
+      return InvalidManifest(what, absl::StrCat(path, key), "is not an array of strings");
     }
     out.push_back(item.get<std::string>());
   }
@@ -68,10 +71,10 @@ absl::Status GetStringMap(const json& obj, const char* key, absl::string_view wh
                           const std::string& path, std::map<std::string, std::string>& out) {
   const json* v = Find(obj, key);
   if (v == nullptr) return absl::OkStatus();
-  if (!v->is_object()) return Invalid(what, absl::StrCat(path, key), "is not an object");
+  if (!v->is_object()) return InvalidManifest(what, absl::StrCat(path, key), "is not an object");
   for (auto it = v->begin(); it != v->end(); ++it) {
     if (!it.value().is_string()) {
-      return Invalid(what, absl::StrCat(path, key, ".", it.key()), "is not a string");
+      return InvalidManifest(what, absl::StrCat(path, key, ".", it.key()), "is not a string");
     }
     out[it.key()] = it.value().get<std::string>();
   }
@@ -82,7 +85,7 @@ absl::Status GetKeys(const json& obj, const char* key, absl::string_view what,
                      const std::string& path, std::vector<std::string>& out) {
   const json* v = Find(obj, key);
   if (v == nullptr) return absl::OkStatus();
-  if (!v->is_object()) return Invalid(what, absl::StrCat(path, key), "is not an object");
+  if (!v->is_object()) return InvalidManifest(what, absl::StrCat(path, key), "is not an object");
   for (auto it = v->begin(); it != v->end(); ++it) out.push_back(it.key());
   std::sort(out.begin(), out.end());
   return absl::OkStatus();
@@ -93,13 +96,14 @@ absl::StatusOr<Digest> GetDigest(const json& obj, const char* key, absl::string_
   std::string text;
   RETURN_IF_ERROR(GetString(obj, key, what, path, text, /*required=*/true));
   auto digest = Digest::Parse(text);
-  if (!digest.ok()) return Invalid(what, absl::StrCat(path, key), digest.status().message());
+  if (!digest.ok())
+    return InvalidManifest(what, absl::StrCat(path, key), digest.status().message());
   return digest;
 }
 
 absl::StatusOr<Platform> ParsePlatform(const json& v, absl::string_view what,
                                        const std::string& path) {
-  if (!v.is_object()) return Invalid(what, path, "is not an object");
+  if (!v.is_object()) return InvalidManifest(what, path, "is not an object");
   const std::string p = absl::StrCat(path, ".");
   Platform platform;
   RETURN_IF_ERROR(GetString(v, "architecture", what, p, platform.architecture, true));
@@ -113,26 +117,26 @@ absl::StatusOr<Platform> ParsePlatform(const json& v, absl::string_view what,
 
 absl::StatusOr<Descriptor> ParseDescriptor(const json& v, absl::string_view what,
                                            const std::string& path) {
-  if (!v.is_object()) return Invalid(what, path, "is not an object");
+  if (!v.is_object()) return InvalidManifest(what, path, "is not an object");
   const std::string p = absl::StrCat(path, ".");
   ASSIGN_OR_RETURN(Digest digest, GetDigest(v, "digest", what, p));
   Descriptor d(std::move(digest));
   RETURN_IF_ERROR(GetString(v, "mediaType", what, p, d.media_type, true));
   const json* size = Find(v, "size");
-  if (size == nullptr) return Invalid(what, absl::StrCat(p, "size"), "is required");
+  if (size == nullptr) return InvalidManifest(what, absl::StrCat(p, "size"), "is required");
   if (size->is_number_unsigned()) {
     if (size->get<std::uint64_t>() >
         static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      return Invalid(what, absl::StrCat(p, "size"), "is too large");
+      return InvalidManifest(what, absl::StrCat(p, "size"), "is too large");
     }
     d.size = static_cast<std::int64_t>(size->get<std::uint64_t>());
   } else if (size->is_number_integer()) {
     d.size = size->get<std::int64_t>();
   } else {
-    return Invalid(what, absl::StrCat(p, "size"), "is not an integer");
+    return InvalidManifest(what, absl::StrCat(p, "size"), "is not an integer");
   }
   if (d.size < 0) {
-    return Invalid(what, absl::StrCat(p, "size"), absl::StrCat(d.size, " is negative"));
+    return InvalidManifest(what, absl::StrCat(p, "size"), absl::StrCat(d.size, " is negative"));
   }
   RETURN_IF_ERROR(GetStrings(v, "urls", what, p, d.urls));
   RETURN_IF_ERROR(GetStringMap(v, "annotations", what, p, d.annotations));
@@ -146,8 +150,8 @@ absl::StatusOr<Descriptor> ParseDescriptor(const json& v, absl::string_view what
 absl::StatusOr<std::vector<Descriptor>> ParseDescriptors(const json& obj, const char* key,
                                                          absl::string_view what) {
   const json* v = Find(obj, key);
-  if (v == nullptr) return Invalid(what, key, "is required");
-  if (!v->is_array()) return Invalid(what, key, "is not an array");
+  if (v == nullptr) return InvalidManifest(what, key, "is required");
+  if (!v->is_array()) return InvalidManifest(what, key, "is not an array");
   std::vector<Descriptor> out;
   for (std::size_t i = 0; i < v->size(); ++i) {
     ASSIGN_OR_RETURN(Descriptor d, ParseDescriptor((*v)[i], what, absl::StrCat(key, "[", i, "]")));
@@ -158,14 +162,14 @@ absl::StatusOr<std::vector<Descriptor>> ParseDescriptors(const json& obj, const 
 
 absl::Status CheckSchemaVersion(const json& doc, absl::string_view what) {
   const json* v = Find(doc, "schemaVersion");
-  if (v == nullptr) return Invalid(what, "schemaVersion", "is required");
+  if (v == nullptr) return InvalidManifest(what, "schemaVersion", "is required");
   if (!v->is_number_integer() || v->get<std::int64_t>() != 2) {
     if (v->is_number_integer() && v->get<std::int64_t>() == 1) {
       return absl::InvalidArgumentError(
           "schema1 manifests are not supported: the image must be pushed again with a "
           "schema2 or OCI manifest");
     }
-    return Invalid(what, "schemaVersion", "must be 2");
+    return InvalidManifest(what, "schemaVersion", "must be 2");
   }
   return absl::OkStatus();
 }
@@ -175,10 +179,10 @@ absl::Status CheckMediaType(const json& doc, ManifestKind kind, absl::string_vie
   RETURN_IF_ERROR(GetString(doc, "mediaType", what, "", out));
   const bool docker =
       kind == ManifestKind::kDockerManifest || kind == ManifestKind::kDockerManifestList;
-  if (out.empty() && docker) return Invalid(what, "mediaType", "is required");
+  if (out.empty() && docker) return InvalidManifest(what, "mediaType", "is required");
   if (!out.empty() && out != MediaTypeOf(kind)) {
-    return Invalid(what, "mediaType",
-                   absl::StrCat("\"", out, "\" does not match ", MediaTypeOf(kind)));
+    return InvalidManifest(what, "mediaType",
+                           absl::StrCat("\"", out, "\" does not match ", MediaTypeOf(kind)));
   }
   return absl::OkStatus();
 }
@@ -295,7 +299,7 @@ absl::StatusOr<ImageManifest> ParseImageManifest(absl::string_view body, Manifes
   std::string media_type;
   RETURN_IF_ERROR(CheckMediaType(doc, kind, kWhat, media_type));
   const json* config = Find(doc, "config");
-  if (config == nullptr) return Invalid(kWhat, "config", "is required");
+  if (config == nullptr) return InvalidManifest(kWhat, "config", "is required");
   ASSIGN_OR_RETURN(Descriptor config_desc, ParseDescriptor(*config, kWhat, "config"));
   ImageManifest m(std::move(config_desc));
   m.kind = kind;
@@ -434,7 +438,7 @@ absl::StatusOr<ImageConfigBlob> ParseImageConfig(absl::string_view body) {
   RETURN_IF_ERROR(GetString(doc, "created", kWhat, "", out.created));
   RETURN_IF_ERROR(GetString(doc, "author", kWhat, "", out.author));
   if (const json* c = Find(doc, "config"); c != nullptr) {
-    if (!c->is_object()) return Invalid(kWhat, "config", "is not an object");
+    if (!c->is_object()) return InvalidManifest(kWhat, "config", "is not an object");
     ContainerConfig& cc = out.config;
     const std::string p = "config.";
     RETURN_IF_ERROR(GetString(*c, "User", kWhat, p, cc.user));
@@ -448,32 +452,32 @@ absl::StatusOr<ImageConfigBlob> ParseImageConfig(absl::string_view body) {
     RETURN_IF_ERROR(GetKeys(*c, "ExposedPorts", kWhat, p, cc.exposed_ports));
   }
   const json* rootfs = Find(doc, "rootfs");
-  if (rootfs == nullptr) return Invalid(kWhat, "rootfs", "is required");
-  if (!rootfs->is_object()) return Invalid(kWhat, "rootfs", "is not an object");
+  if (rootfs == nullptr) return InvalidManifest(kWhat, "rootfs", "is required");
+  if (!rootfs->is_object()) return InvalidManifest(kWhat, "rootfs", "is not an object");
   std::string type;
   RETURN_IF_ERROR(GetString(*rootfs, "type", kWhat, "rootfs.", type, true));
   if (type != "layers") {
-    return Invalid(kWhat, "rootfs.type", absl::StrCat("is \"", type, "\", not \"layers\""));
+    return InvalidManifest(kWhat, "rootfs.type", absl::StrCat("is \"", type, "\", not \"layers\""));
   }
   const json* diff_ids = Find(*rootfs, "diff_ids");
   if (diff_ids != nullptr) {
-    if (!diff_ids->is_array()) return Invalid(kWhat, "rootfs.diff_ids", "is not an array");
+    if (!diff_ids->is_array()) return InvalidManifest(kWhat, "rootfs.diff_ids", "is not an array");
     for (std::size_t i = 0; i < diff_ids->size(); ++i) {
       const json& item = (*diff_ids)[i];
       const std::string field = absl::StrCat("rootfs.diff_ids[", i, "]");
-      if (!item.is_string()) return Invalid(kWhat, field, "is not a string");
+      if (!item.is_string()) return InvalidManifest(kWhat, field, "is not a string");
       auto digest = Digest::Parse(item.get<std::string>());
-      if (!digest.ok()) return Invalid(kWhat, field, digest.status().message());
+      if (!digest.ok()) return InvalidManifest(kWhat, field, digest.status().message());
       out.diff_ids.push_back(*std::move(digest));
     }
   }
   if (const json* history = Find(doc, "history"); history != nullptr) {
-    if (!history->is_array()) return Invalid(kWhat, "history", "is not an array");
+    if (!history->is_array()) return InvalidManifest(kWhat, "history", "is not an array");
     for (std::size_t i = 0; i < history->size(); ++i) {
       const json& item = (*history)[i];
       const std::string p = absl::StrCat("history[", i, "].");
       if (!item.is_object())
-        return Invalid(kWhat, absl::StrCat("history[", i, "]"), "is not an object");
+        return InvalidManifest(kWhat, absl::StrCat("history[", i, "]"), "is not an object");
       HistoryEntry h;
       RETURN_IF_ERROR(GetString(item, "created", kWhat, p, h.created));
       RETURN_IF_ERROR(GetString(item, "created_by", kWhat, p, h.created_by));
@@ -481,7 +485,7 @@ absl::StatusOr<ImageConfigBlob> ParseImageConfig(absl::string_view body) {
       RETURN_IF_ERROR(GetString(item, "comment", kWhat, p, h.comment));
       if (const json* empty = Find(item, "empty_layer"); empty != nullptr) {
         if (!empty->is_boolean())
-          return Invalid(kWhat, absl::StrCat(p, "empty_layer"), "is not a boolean");
+          return InvalidManifest(kWhat, absl::StrCat(p, "empty_layer"), "is not a boolean");
         h.empty_layer = empty->get<bool>();
       }
       out.history.push_back(std::move(h));

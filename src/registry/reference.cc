@@ -16,7 +16,7 @@ namespace {
 constexpr absl::string_view kDockerTransport = "docker://";
 constexpr std::size_t kMaxTagLength = 128;
 
-absl::Status Invalid(absl::string_view text, absl::string_view reason) {
+absl::Status InvalidReference(absl::string_view text, absl::string_view reason) {
   return absl::InvalidArgumentError(
       absl::StrCat("invalid image reference \"", text, "\": ", reason));
 }
@@ -57,18 +57,20 @@ absl::Status CheckHost(absl::string_view text, absl::string_view host) {
   bool has_port = false;
   if (absl::StartsWith(host, "[")) {
     const std::size_t close = host.find(']');
-    if (close == absl::string_view::npos) return Invalid(text, "unterminated IPv6 address");
+    if (close == absl::string_view::npos)
+      return InvalidReference(text, "unterminated IPv6 address");
     const absl::string_view addr = host.substr(1, close - 1);
-    if (addr.empty()) return Invalid(text, "empty IPv6 address");
+    if (addr.empty()) return InvalidReference(text, "empty IPv6 address");
     for (const char c : addr) {
       if (!(IsHex(c) || (c >= 'A' && c <= 'F') || c == ':' || c == '.')) {
-        return Invalid(text, absl::StrCat("invalid IPv6 address in registry \"", host, "\""));
+        return InvalidReference(text,
+                                absl::StrCat("invalid IPv6 address in registry \"", host, "\""));
       }
     }
     const absl::string_view rest = host.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':')
-        return Invalid(text, absl::StrCat("invalid registry \"", host, "\""));
+        return InvalidReference(text, absl::StrCat("invalid registry \"", host, "\""));
       port = rest.substr(1);
       has_port = true;
     }
@@ -79,24 +81,24 @@ absl::Status CheckHost(absl::string_view text, absl::string_view host) {
       port = host.substr(colon + 1);
       has_port = true;
     }
-    if (name.empty()) return Invalid(text, "empty registry host");
+    if (name.empty()) return InvalidReference(text, "empty registry host");
     for (const absl::string_view part : absl::StrSplit(name, '.')) {
       if (!IsDomainComponent(part)) {
-        return Invalid(text, absl::StrCat("invalid registry host \"", name, "\""));
+        return InvalidReference(text, absl::StrCat("invalid registry host \"", name, "\""));
       }
     }
   }
   if (has_port && !IsPort(port)) {
-    return Invalid(text, absl::StrCat("invalid port in registry \"", host, "\""));
+    return InvalidReference(text, absl::StrCat("invalid port in registry \"", host, "\""));
   }
   return absl::OkStatus();
 }
 
 // path-component: [a-z0-9]+ (separator [a-z0-9]+)*, separator: [._] | __ | -+
 absl::Status CheckPathComponent(absl::string_view text, absl::string_view c) {
-  if (c.empty()) return Invalid(text, "empty repository path component");
+  if (c.empty()) return InvalidReference(text, "empty repository path component");
   for (const char ch : c) {
-    if (ch >= 'A' && ch <= 'Z') return Invalid(text, "repository name must be lowercase");
+    if (ch >= 'A' && ch <= 'Z') return InvalidReference(text, "repository name must be lowercase");
   }
   std::size_t i = 0;
   auto alnum_run = [&]() {
@@ -105,8 +107,8 @@ absl::Status CheckPathComponent(absl::string_view text, absl::string_view c) {
     return i > start;
   };
   if (!alnum_run()) {
-    return Invalid(text, absl::StrCat("repository path component \"", c,
-                                      "\" must start with a lower-case letter or digit"));
+    return InvalidReference(text, absl::StrCat("repository path component \"", c,
+                                               "\" must start with a lower-case letter or digit"));
   }
   while (i < c.size()) {
     const std::size_t sep_start = i;
@@ -117,12 +119,13 @@ absl::Status CheckPathComponent(absl::string_view text, absl::string_view c) {
     } else if (c[i] == '.' || c[i] == '_') {
       ++i;
     } else {
-      return Invalid(text, absl::StrCat("invalid character '", c.substr(i, 1),
-                                        "' in repository path component \"", c, "\""));
+      return InvalidReference(text, absl::StrCat("invalid character '", c.substr(i, 1),
+                                                 "' in repository path component \"", c, "\""));
     }
     if (!alnum_run()) {
-      return Invalid(text, absl::StrCat("invalid separator \"", c.substr(sep_start, i - sep_start),
-                                        "\" in repository path component \"", c, "\""));
+      return InvalidReference(
+          text, absl::StrCat("invalid separator \"", c.substr(sep_start, i - sep_start),
+                             "\" in repository path component \"", c, "\""));
     }
   }
   return absl::OkStatus();
@@ -130,15 +133,16 @@ absl::Status CheckPathComponent(absl::string_view text, absl::string_view c) {
 
 // tag: [\w][\w.-]{0,127}
 absl::Status CheckTag(absl::string_view text, absl::string_view tag) {
-  if (tag.empty()) return Invalid(text, "empty tag");
+  if (tag.empty()) return InvalidReference(text, "empty tag");
   if (tag.size() > kMaxTagLength) {
-    return Invalid(text, absl::StrCat("tag is longer than ", kMaxTagLength, " characters"));
+    return InvalidReference(text,
+                            absl::StrCat("tag is longer than ", kMaxTagLength, " characters"));
   }
   for (std::size_t i = 0; i < tag.size(); ++i) {
     const char c = tag[i];
     const bool word = IsAlnum(c) || c == '_';
     if (!(word || (i > 0 && (c == '.' || c == '-')))) {
-      return Invalid(text, absl::StrCat("invalid tag \"", tag, "\""));
+      return InvalidReference(text, absl::StrCat("invalid tag \"", tag, "\""));
     }
   }
   return absl::OkStatus();
@@ -170,13 +174,13 @@ std::string Reference::ApiHost() const {
 absl::StatusOr<Reference> ParseReference(absl::string_view text) {
   absl::string_view rest = text;
   if (absl::StartsWith(rest, kDockerTransport)) rest.remove_prefix(kDockerTransport.size());
-  if (rest.empty()) return Invalid(text, "empty reference");
+  if (rest.empty()) return InvalidReference(text, "empty reference");
 
   Reference ref;
   const std::size_t at = rest.find('@');
   if (at != absl::string_view::npos) {
     auto digest = Digest::Parse(rest.substr(at + 1));
-    if (!digest.ok()) return Invalid(text, digest.status().message());
+    if (!digest.ok()) return InvalidReference(text, digest.status().message());
     ref.digest = *std::move(digest);
     rest = rest.substr(0, at);
   }
@@ -189,7 +193,7 @@ absl::StatusOr<Reference> ParseReference(absl::string_view text) {
     ref.tag = std::string(tag);
     rest = rest.substr(0, last_colon);
   }
-  if (rest.empty()) return Invalid(text, "empty repository name");
+  if (rest.empty()) return InvalidReference(text, "empty repository name");
 
   absl::string_view path = rest;
   const std::size_t first_slash = rest.find('/');
@@ -209,19 +213,20 @@ absl::StatusOr<Reference> ParseReference(absl::string_view text) {
   } else if (ref.registry == "index.docker.io") {
     ref.registry = std::string(kDefaultRegistry);
   }
-  if (path.empty()) return Invalid(text, "empty repository name");
+  if (path.empty()) return InvalidReference(text, "empty repository name");
   for (const absl::string_view component : absl::StrSplit(path, '/')) {
     RETURN_IF_ERROR(CheckPathComponent(text, component));
   }
   if (IsHexId(path)) {
-    return Invalid(text, "a repository name cannot be a 64-character hexadecimal string");
+    return InvalidReference(text, "a repository name cannot be a 64-character hexadecimal string");
   }
   ref.repository = std::string(path);
   if (ref.registry == kDefaultRegistry && ref.repository.find('/') == std::string::npos) {
     ref.repository = absl::StrCat("library/", ref.repository);
   }
   if (ref.Name().size() > kMaxNameLength) {
-    return Invalid(text, absl::StrCat("name is longer than ", kMaxNameLength, " characters"));
+    return InvalidReference(text,
+                            absl::StrCat("name is longer than ", kMaxNameLength, " characters"));
   }
   if (ref.tag.empty() && !ref.digest.has_value()) ref.tag = std::string(kDefaultTag);
   return ref;

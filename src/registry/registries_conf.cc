@@ -19,27 +19,29 @@ namespace {
 // A registries.conf is a few KiB; anything far larger is not one.
 constexpr std::size_t kMaxConfBytes = 1 << 20;
 
-absl::Status Invalid(absl::string_view file, absl::string_view what) {
+absl::Status InvalidRegistriesConf(absl::string_view file, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("registries.conf ", file, ": ", what));
 }
 
 absl::StatusOr<std::string> GetString(const toml::value& v, absl::string_view file,
                                       absl::string_view key) {
-  if (!v.is_string()) return Invalid(file, absl::StrCat(key, " must be a string"));
+  if (!v.is_string()) return InvalidRegistriesConf(file, absl::StrCat(key, " must be a string"));
   return std::string(v.as_string().str);
 }
 
 absl::StatusOr<bool> GetBool(const toml::value& v, absl::string_view file, absl::string_view key) {
-  if (!v.is_boolean()) return Invalid(file, absl::StrCat(key, " must be a boolean"));
+  if (!v.is_boolean()) return InvalidRegistriesConf(file, absl::StrCat(key, " must be a boolean"));
   return v.as_boolean();
 }
 
 absl::StatusOr<std::vector<std::string>> GetStrings(const toml::value& v, absl::string_view file,
                                                     absl::string_view key) {
-  if (!v.is_array()) return Invalid(file, absl::StrCat(key, " must be an array of strings"));
+  if (!v.is_array())
+    return InvalidRegistriesConf(file, absl::StrCat(key, " must be an array of strings"));
   std::vector<std::string> out;
   for (const toml::value& item : v.as_array()) {
-    if (!item.is_string()) return Invalid(file, absl::StrCat(key, " must be an array of strings"));
+    if (!item.is_string())
+      return InvalidRegistriesConf(file, absl::StrCat(key, " must be an array of strings"));
     out.push_back(item.as_string().str);
   }
   return out;
@@ -50,11 +52,13 @@ absl::StatusOr<std::string> CleanLocation(std::string value, absl::string_view f
                                           absl::string_view key) {
   while (!value.empty() && value.back() == '/') value.pop_back();
   if (value.find("://") != std::string::npos) {
-    return Invalid(file, absl::StrCat(key, " \"", value, "\" must not contain a scheme"));
+    return InvalidRegistriesConf(file,
+                                 absl::StrCat(key, " \"", value, "\" must not contain a scheme"));
   }
   for (const char c : value) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '@') {
-      return Invalid(file, absl::StrCat(key, " \"", value, "\" contains an invalid character"));
+      return InvalidRegistriesConf(
+          file, absl::StrCat(key, " \"", value, "\" contains an invalid character"));
     }
   }
   return value;
@@ -65,8 +69,9 @@ absl::Status CheckPrefix(const std::string& prefix, absl::string_view file) {
   if (star == std::string::npos) return absl::OkStatus();
   if (star != 0 || !absl::StartsWith(prefix, "*.") || prefix.size() < 3 ||
       prefix.find_first_of("*/:", 1) != std::string::npos) {
-    return Invalid(file, absl::StrCat("prefix \"", prefix,
-                                      "\": a wildcard prefix must have the form *.example.com"));
+    return InvalidRegistriesConf(
+        file, absl::StrCat("prefix \"", prefix,
+                           "\": a wildcard prefix must have the form *.example.com"));
   }
   return absl::OkStatus();
 }
@@ -75,14 +80,15 @@ absl::StatusOr<PullFromMirror> ParsePullFromMirror(const std::string& s, absl::s
   if (s.empty() || s == "all") return PullFromMirror::kAll;
   if (s == "digest-only") return PullFromMirror::kDigestOnly;
   if (s == "tag-only") return PullFromMirror::kTagOnly;
-  return Invalid(file, absl::StrCat("pull-from-mirror \"", s,
-                                    "\" must be \"all\", \"digest-only\" or \"tag-only\""));
+  return InvalidRegistriesConf(file,
+                               absl::StrCat("pull-from-mirror \"", s,
+                                            "\" must be \"all\", \"digest-only\" or \"tag-only\""));
 }
 
 absl::StatusOr<Mirror> ParseMirror(const toml::value& v, absl::string_view file,
                                    absl::string_view key, bool by_digest_only,
                                    std::vector<std::string>& warnings) {
-  if (!v.is_table()) return Invalid(file, absl::StrCat(key, " must be a table"));
+  if (!v.is_table()) return InvalidRegistriesConf(file, absl::StrCat(key, " must be a table"));
   Mirror mirror;
   for (const auto& [k, item] : v.as_table()) {
     const std::string path = absl::StrCat(key, ".", k);
@@ -94,23 +100,25 @@ absl::StatusOr<Mirror> ParseMirror(const toml::value& v, absl::string_view file,
     } else if (k == "pull-from-mirror") {
       ASSIGN_OR_RETURN(std::string s, GetString(item, file, path));
       if (by_digest_only && !s.empty()) {
-        return Invalid(file, absl::StrCat(path,
-                                          ": cannot be set together with the registry's "
-                                          "mirror-by-digest-only"));
+        return InvalidRegistriesConf(file,
+                                     absl::StrCat(path,
+                                                  ": cannot be set together with the registry's "
+                                                  "mirror-by-digest-only"));
       }
       ASSIGN_OR_RETURN(mirror.pull_from_mirror, ParsePullFromMirror(s, file));
     } else {
       warnings.push_back(absl::StrCat(file, ": unknown key ", path, " ignored"));
     }
   }
-  if (mirror.location.empty()) return Invalid(file, absl::StrCat(key, ": location is required"));
+  if (mirror.location.empty())
+    return InvalidRegistriesConf(file, absl::StrCat(key, ": location is required"));
   return mirror;
 }
 
 absl::StatusOr<RegistryEntry> ParseRegistry(const toml::value& v, absl::string_view file,
                                             absl::string_view key,
                                             std::vector<std::string>& warnings) {
-  if (!v.is_table()) return Invalid(file, absl::StrCat(key, " must be a table"));
+  if (!v.is_table()) return InvalidRegistriesConf(file, absl::StrCat(key, " must be a table"));
   RegistryEntry entry;
   const toml::table& table = v.as_table();
   if (auto it = table.find("mirror-by-digest-only"); it != table.end()) {
@@ -132,7 +140,8 @@ absl::StatusOr<RegistryEntry> ParseRegistry(const toml::value& v, absl::string_v
     } else if (k == "mirror-by-digest-only") {
       // Read above: mirrors need it.
     } else if (k == "mirror") {
-      if (!item.is_array()) return Invalid(file, absl::StrCat(path, " must be an array of tables"));
+      if (!item.is_array())
+        return InvalidRegistriesConf(file, absl::StrCat(path, " must be an array of tables"));
       const toml::array& mirrors = item.as_array();
       for (std::size_t i = 0; i < mirrors.size(); ++i) {
         ASSIGN_OR_RETURN(Mirror m, ParseMirror(mirrors[i], file, absl::StrCat(path, "[", i, "]"),
@@ -145,7 +154,7 @@ absl::StatusOr<RegistryEntry> ParseRegistry(const toml::value& v, absl::string_v
   }
   if (entry.prefix.empty()) {
     if (entry.location.empty()) {
-      return Invalid(file, absl::StrCat(key, ": neither prefix nor location is set"));
+      return InvalidRegistriesConf(file, absl::StrCat(key, ": neither prefix nor location is set"));
     }
     entry.prefix = entry.location;
   } else if (!absl::StartsWith(entry.prefix, "*.") && entry.location.empty()) {
@@ -167,7 +176,7 @@ RegistryEntry& EntryFor(std::vector<RegistryEntry>& entries, const std::string& 
 }
 
 absl::Status ParseV1(const toml::value& registries, absl::string_view file, RegistriesConf& conf) {
-  if (!registries.is_table()) return Invalid(file, "registries must be a table");
+  if (!registries.is_table()) return InvalidRegistriesConf(file, "registries must be a table");
   const toml::table& tables = registries.as_table();
   for (const auto& [k, item] : tables) {
     if (k != "search" && k != "insecure" && k != "block") {
@@ -181,7 +190,8 @@ absl::Status ParseV1(const toml::value& registries, absl::string_view file, Regi
     if (found == tables.end()) continue;
     const toml::value& item = found->second;
     const std::string path = absl::StrCat("registries.", k);
-    if (!item.is_table()) return Invalid(file, absl::StrCat(path, " must be a table"));
+    if (!item.is_table())
+      return InvalidRegistriesConf(file, absl::StrCat(path, " must be a table"));
     std::vector<std::string> hosts;
     for (const auto& [k2, list] : item.as_table()) {
       const std::string path2 = absl::StrCat(path, ".", k2);
@@ -193,7 +203,7 @@ absl::Status ParseV1(const toml::value& registries, absl::string_view file, Regi
     }
     for (std::string& host : hosts) {
       ASSIGN_OR_RETURN(host, CleanLocation(std::move(host), file, path));
-      if (host.empty()) return Invalid(file, absl::StrCat(path, ": empty registry"));
+      if (host.empty()) return InvalidRegistriesConf(file, absl::StrCat(path, ": empty registry"));
       if (k == "search") {
         conf.unqualified_search_registries.push_back(host);
       } else if (k == "insecure") {
@@ -267,18 +277,19 @@ absl::StatusOr<RegistriesConf> ParseRegistriesConf(absl::string_view text, absl:
     std::istringstream in{std::string(text)};
     root = toml::parse(in, std::string(name));
   } catch (const std::exception& e) {
-    return Invalid(name, absl::StrCat("invalid TOML: ", e.what()));
+    return InvalidRegistriesConf(name, absl::StrCat("invalid TOML: ", e.what()));
   }
   RegistriesConf conf;
-  if (!root.is_table()) return Invalid(name, "not a TOML table");
+  if (!root.is_table()) return InvalidRegistriesConf(name, "not a TOML table");
   try {
     const toml::table& table = root.as_table();
     const bool v1 = table.count("registries") > 0;
     const bool v2 = table.count("registry") > 0 || table.count("unqualified-search-registries") > 0;
     if (v1 && v2) {
-      return Invalid(name,
-                     "mixing the v1 format ([registries.*]) and the v2 format ([[registry]], "
-                     "unqualified-search-registries) is not supported");
+      return InvalidRegistriesConf(
+          name,
+          "mixing the v1 format ([registries.*]) and the v2 format ([[registry]], "
+          "unqualified-search-registries) is not supported");
     }
     for (const auto& [key, item] : table) {
       if (key == "unqualified-search-registries") {
@@ -295,11 +306,13 @@ absl::StatusOr<RegistriesConf> ParseRegistriesConf(absl::string_view text, absl:
         } else if (mode == "disabled") {
           conf.short_name_mode = ShortNameMode::kDisabled;
         } else if (!mode.empty()) {
-          return Invalid(name, absl::StrCat("short-name-mode \"", mode,
-                                            "\" must be enforcing, permissive or disabled"));
+          return InvalidRegistriesConf(
+              name, absl::StrCat("short-name-mode \"", mode,
+                                 "\" must be enforcing, permissive or disabled"));
         }
       } else if (key == "registry") {
-        if (!item.is_array()) return Invalid(name, "registry must be an array of tables");
+        if (!item.is_array())
+          return InvalidRegistriesConf(name, "registry must be an array of tables");
         const toml::array& entries = item.as_array();
         for (std::size_t i = 0; i < entries.size(); ++i) {
           ASSIGN_OR_RETURN(
@@ -307,8 +320,8 @@ absl::StatusOr<RegistriesConf> ParseRegistriesConf(absl::string_view text, absl:
               ParseRegistry(entries[i], name, absl::StrCat("registry[", i, "]"), conf.warnings));
           for (const RegistryEntry& seen : conf.registries) {
             if (seen.prefix == entry.prefix) {
-              return Invalid(name, absl::StrCat("registry prefix \"", entry.prefix,
-                                                "\" is defined more than once"));
+              return InvalidRegistriesConf(name, absl::StrCat("registry prefix \"", entry.prefix,
+                                                              "\" is defined more than once"));
             }
           }
           conf.registries.push_back(std::move(entry));
@@ -322,7 +335,7 @@ absl::StatusOr<RegistriesConf> ParseRegistriesConf(absl::string_view text, absl:
       }
     }
   } catch (const std::exception& e) {
-    return Invalid(name, e.what());
+    return InvalidRegistriesConf(name, e.what());
   }
   return conf;
 }

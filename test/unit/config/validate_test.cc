@@ -23,7 +23,7 @@ using ::testing::HasSubstr;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 
-std::string Message(const absl::Status& s) { return std::string(s.message()); }
+std::string MessageOf(const absl::Status& s) { return std::string(s.message()); }
 
 struct BadValue {
   const char* toml;
@@ -38,7 +38,7 @@ TEST_P(BadValueTest, IsRefusedWithFileLineAndKey) {
   absl::StatusOr<LoadResult> r = LoadFromString(GetParam().toml, "v.conf");
   ASSERT_FALSE(r.ok()) << GetParam().toml;
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Message(r.status()), StartsWith(GetParam().message));
+  EXPECT_THAT(MessageOf(r.status()), StartsWith(GetParam().message));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -141,14 +141,14 @@ TEST(ValidateTest, PureValidationOfABuiltConfig) {
   c.runtime.runtimes.erase("runc");
   absl::Status s = Validate(c, ValidationMode::kPure);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Message(s),
+  EXPECT_EQ(MessageOf(s),
             "crio.runtime.default_runtime: default_runtime is \"runc\" but no "
             "[crio.runtime.runtimes.runc] table exists");
 
   c = Config::Defaults();
   c.api.listen = "relative.sock";
   s = Validate(c, ValidationMode::kPure);
-  EXPECT_THAT(Message(s), StartsWith("crio.api.listen: invalid value \"relative.sock\""));
+  EXPECT_THAT(MessageOf(s), StartsWith("crio.api.listen: invalid value \"relative.sock\""));
 }
 
 // A config whose every directory lives in `dir`, using cgroupfs, with runc at `runc`.
@@ -181,7 +181,7 @@ TEST(HostValidateTest, MissingRuntimeBinaryNamesTheHandler) {
   ASSERT_TRUE(Validate(c, ValidationMode::kPure).ok());
   absl::Status s = Validate(c, ValidationMode::kHost);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(Message(s),
+  EXPECT_THAT(MessageOf(s),
               AllOf(HasSubstr("runtime handler \"runc\""), HasSubstr(dir.Sub("no/such/runc"))));
 }
 
@@ -189,7 +189,7 @@ TEST(HostValidateTest, NonExecutableRuntimeIsRefused) {
   TempDir dir;
   WriteFile(dir.Sub("runc"), "not a program");
   absl::Status s = Validate(HostConfig(dir, dir.Sub("runc")), ValidationMode::kHost);
-  EXPECT_THAT(Message(s), HasSubstr("is not an executable file"));
+  EXPECT_THAT(MessageOf(s), HasSubstr("is not an executable file"));
 }
 
 TEST(HostValidateTest, UsableHostPasses) {
@@ -213,9 +213,9 @@ TEST(HostValidateTest, SystemdCgroupManagerWithoutSystemdSuggestsCgroupfs) {
   host.systemd_run_dir = dir.Sub("no-systemd");
   absl::Status s = Validate(c, ValidationMode::kHost, host);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(Message(s), AllOf(StartsWith("crio.runtime.cgroup_manager: "),
-                                HasSubstr("systemd is not running"),
-                                HasSubstr("cgroup_manager = \"cgroupfs\"")));
+  EXPECT_THAT(MessageOf(s), AllOf(StartsWith("crio.runtime.cgroup_manager: "),
+                                  HasSubstr("systemd is not running"),
+                                  HasSubstr("cgroup_manager = \"cgroupfs\"")));
 }
 
 TEST(HostValidateTest, DirectoryThatCannotBeCreated) {
@@ -225,13 +225,13 @@ TEST(HostValidateTest, DirectoryThatCannotBeCreated) {
   c.crio.root = dir.Sub("file/lib");
   absl::Status s = Validate(c, ValidationMode::kHost);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(Message(s), AllOf(StartsWith("crio.root: "), HasSubstr("is not a directory")));
+  EXPECT_THAT(MessageOf(s), AllOf(StartsWith("crio.root: "), HasSubstr("is not a directory")));
 
   c = HostConfig(dir, MakeExecutable(dir, "runc"));
   c.runtime.namespaces_dir = dir.Sub("file");
   s = Validate(c, ValidationMode::kHost);
-  EXPECT_THAT(Message(s), AllOf(StartsWith("crio.runtime.namespaces_dir: "),
-                                HasSubstr("exists but is not a directory")));
+  EXPECT_THAT(MessageOf(s), AllOf(StartsWith("crio.runtime.namespaces_dir: "),
+                                  HasSubstr("exists but is not a directory")));
 }
 
 TEST(HostValidateTest, UnknownTimezone) {
@@ -241,7 +241,7 @@ TEST(HostValidateTest, UnknownTimezone) {
   HostPaths host;
   host.zoneinfo_dir = dir.Sub("zoneinfo");
   WriteFile(dir.Sub("zoneinfo/Europe/Paris"), "TZif");
-  EXPECT_THAT(Message(Validate(c, ValidationMode::kHost, host)),
+  EXPECT_THAT(MessageOf(Validate(c, ValidationMode::kHost, host)),
               HasSubstr("unknown time zone \"Mars/Olympus\""));
   c.runtime.timezone = "Europe/Paris";
   EXPECT_TRUE(Validate(c, ValidationMode::kHost, host).ok());
@@ -271,7 +271,7 @@ TEST(ResolveRuntimePathTest, SearchesPathWhenRuntimePathIsEmpty) {
 
   absl::StatusOr<std::string> missing = ResolveRuntimePath(RuntimeHandler{}, "nosuchrt");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(Message(missing.status()),
+  EXPECT_THAT(MessageOf(missing.status()),
               AllOf(HasSubstr("runtime handler \"nosuchrt\""), HasSubstr("not in $PATH")));
 }
 

@@ -116,7 +116,7 @@ class TestServer {
   std::thread thread_;
 };
 
-class StringSink : public BodySink {
+class LimitedSink : public BodySink {
  public:
   absl::Status Write(absl::string_view chunk) override {
     data.append(chunk.data(), chunk.size());
@@ -158,13 +158,13 @@ TEST(CurlHttpClientTest, SinkTakesSuccessBodiesOnly) {
   auto client = MakeCurlHttpClient();
   HttpRequest request;
   request.url = server.Url("/v2/x/blobs/sha256:1");
-  StringSink sink;
+  LimitedSink sink;
   auto ok = client->Send(request, &sink);
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(sink.data, "blob-bytes");
   EXPECT_TRUE(ok->body.empty());
 
-  StringSink untouched;
+  LimitedSink untouched;
   auto missing = client->Send(request, &untouched);
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);
@@ -193,7 +193,7 @@ TEST(CurlHttpClientTest, SinkErrorAbortsTheTransfer) {
   HttpRequest request;
   request.url = server.Url("/blob");
   request.max_body_bytes = 1 << 20;
-  StringSink sink;
+  LimitedSink sink;
   sink.fail_after_bytes = 1;
   auto response = client->Send(request, &sink);
   ASSERT_FALSE(response.ok());

@@ -16,15 +16,15 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const std::string kDigest = "sha256:" + std::string(64, 'b');
+const std::string kConfDigest = "sha256:" + std::string(64, 'b');
 
-RegistriesConf MustParse(const std::string& text) {
+RegistriesConf MustParseConf(const std::string& text) {
   auto conf = ParseRegistriesConf(text, "test.conf");
   EXPECT_TRUE(conf.ok()) << conf.status();
   return conf.ok() ? *conf : RegistriesConf{};
 }
 
-Reference Ref(const std::string& text) {
+Reference ConfRef(const std::string& text) {
   auto ref = ParseReference(text);
   EXPECT_TRUE(ref.ok()) << ref.status();
   return *ref;
@@ -33,7 +33,7 @@ Reference Ref(const std::string& text) {
 // "string insecure mirror" for each source, to compare in one line.
 std::vector<std::string> Sources(const std::string& ref, const RegistriesConf& conf,
                                  const std::vector<std::string>& insecure = {}) {
-  auto sources = PullSources(Ref(ref), conf, insecure);
+  auto sources = PullSources(ConfRef(ref), conf, insecure);
   EXPECT_TRUE(sources.ok()) << sources.status();
   std::vector<std::string> out;
   if (!sources.ok()) return out;
@@ -83,7 +83,7 @@ location = "plain.example.com"
 )";
 
 TEST(RegistriesConfTest, ParsesV2) {
-  const RegistriesConf conf = MustParse(kMirrors);
+  const RegistriesConf conf = MustParseConf(kMirrors);
   EXPECT_THAT(conf.unqualified_search_registries, ElementsAre("quay.io", "docker.io"));
   EXPECT_EQ(conf.short_name_mode, ShortNameMode::kPermissive);
   ASSERT_EQ(conf.registries.size(), 5u);
@@ -101,50 +101,50 @@ TEST(RegistriesConfTest, ParsesV2) {
 }
 
 TEST(RegistriesConfTest, MirrorOrderAndPullFromMirror) {
-  const RegistriesConf conf = MustParse(kMirrors);
+  const RegistriesConf conf = MustParseConf(kMirrors);
   EXPECT_THAT(Sources("docker.io/user/app:1", conf),
               ElementsAre("mirror.example.com/dockerhub/user/app:1 mirror",
                           "tag-mirror.example.com:5000/user/app:1 insecure mirror",
                           "docker.io/user/app:1"));
-  EXPECT_THAT(Sources("docker.io/user/app@" + kDigest, conf),
-              ElementsAre("mirror.example.com/dockerhub/user/app@" + kDigest + " mirror",
-                          "digest-mirror.example.com/user/app@" + kDigest + " mirror",
-                          "docker.io/user/app@" + kDigest));
+  EXPECT_THAT(Sources("docker.io/user/app@" + kConfDigest, conf),
+              ElementsAre("mirror.example.com/dockerhub/user/app@" + kConfDigest + " mirror",
+                          "digest-mirror.example.com/user/app@" + kConfDigest + " mirror",
+                          "docker.io/user/app@" + kConfDigest));
   // Tag and digest: a digest pull.
-  EXPECT_THAT(Sources("docker.io/user/app:1@" + kDigest, conf),
-              ElementsAre("mirror.example.com/dockerhub/user/app:1@" + kDigest + " mirror",
-                          "digest-mirror.example.com/user/app:1@" + kDigest + " mirror",
-                          "docker.io/user/app:1@" + kDigest));
+  EXPECT_THAT(Sources("docker.io/user/app:1@" + kConfDigest, conf),
+              ElementsAre("mirror.example.com/dockerhub/user/app:1@" + kConfDigest + " mirror",
+                          "digest-mirror.example.com/user/app:1@" + kConfDigest + " mirror",
+                          "docker.io/user/app:1@" + kConfDigest));
 }
 
 TEST(RegistriesConfTest, LongestPrefixWins) {
-  const RegistriesConf conf = MustParse(kMirrors);
+  const RegistriesConf conf = MustParseConf(kMirrors);
   EXPECT_THAT(Sources("busybox", conf), ElementsAre("busybox.example.com/bb:latest insecure"));
   // Component boundary: busyboxes does not match the busybox prefix.
-  EXPECT_EQ(FindRegistry(Ref("docker.io/library/busyboxes"), conf)->prefix, "docker.io");
-  EXPECT_EQ(FindRegistry(Ref("docker.io/library/busybox:1"), conf)->prefix,
+  EXPECT_EQ(FindRegistry(ConfRef("docker.io/library/busyboxes"), conf)->prefix, "docker.io");
+  EXPECT_EQ(FindRegistry(ConfRef("docker.io/library/busybox:1"), conf)->prefix,
             "docker.io/library/busybox");
-  EXPECT_EQ(FindRegistry(Ref("docker.io/library/busybox/sub"), conf)->prefix,
+  EXPECT_EQ(FindRegistry(ConfRef("docker.io/library/busybox/sub"), conf)->prefix,
             "docker.io/library/busybox");
-  EXPECT_EQ(FindRegistry(Ref("quay.io/a"), conf), nullptr);
+  EXPECT_EQ(FindRegistry(ConfRef("quay.io/a"), conf), nullptr);
 }
 
 TEST(RegistriesConfTest, WildcardPrefix) {
-  const RegistriesConf conf = MustParse(kMirrors);
+  const RegistriesConf conf = MustParseConf(kMirrors);
   EXPECT_THAT(Sources("a.example.org/x/y:1", conf),
               ElementsAre("wild-mirror.example.net/x/y:1 mirror", "a.example.org/x/y:1"));
   EXPECT_THAT(Sources("deep.sub.example.org:5000/x", conf),
               ElementsAre("wild-mirror.example.net:5000/x:latest mirror",
                           "deep.sub.example.org:5000/x:latest"));
   // The bare domain and look-alikes do not match "*.example.org".
-  EXPECT_EQ(FindRegistry(Ref("example.org/x"), conf), nullptr);
-  EXPECT_EQ(FindRegistry(Ref("a.example.org.evil.com/x"), conf), nullptr);
-  EXPECT_EQ(FindRegistry(Ref("quay.io/a.example.org/x"), conf), nullptr);
+  EXPECT_EQ(FindRegistry(ConfRef("example.org/x"), conf), nullptr);
+  EXPECT_EQ(FindRegistry(ConfRef("a.example.org.evil.com/x"), conf), nullptr);
+  EXPECT_EQ(FindRegistry(ConfRef("quay.io/a.example.org/x"), conf), nullptr);
 }
 
 TEST(RegistriesConfTest, BlockedFailsNamingTheRegistry) {
-  const RegistriesConf conf = MustParse(kMirrors);
-  auto sources = PullSources(Ref("blocked.example.com/x:1"), conf, {});
+  const RegistriesConf conf = MustParseConf(kMirrors);
+  auto sources = PullSources(ConfRef("blocked.example.com/x:1"), conf, {});
   ASSERT_FALSE(sources.ok());
   EXPECT_EQ(sources.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(sources.status().message()), HasSubstr("blocked.example.com"));
@@ -165,7 +165,7 @@ TEST(RegistriesConfTest, InsecureHosts) {
 }
 
 TEST(RegistriesConfTest, MirrorByDigestOnly) {
-  const RegistriesConf conf = MustParse(R"(
+  const RegistriesConf conf = MustParseConf(R"(
 [[registry]]
 prefix = "quay.io"
 location = "quay.io"
@@ -174,8 +174,9 @@ mirror-by-digest-only = true
 location = "m.example.com"
 )");
   EXPECT_THAT(Sources("quay.io/a:1", conf), ElementsAre("quay.io/a:1"));
-  EXPECT_THAT(Sources("quay.io/a@" + kDigest, conf),
-              ElementsAre("m.example.com/a@" + kDigest + " mirror", "quay.io/a@" + kDigest));
+  EXPECT_THAT(
+      Sources("quay.io/a@" + kConfDigest, conf),
+      ElementsAre("m.example.com/a@" + kConfDigest + " mirror", "quay.io/a@" + kConfDigest));
 
   auto both = ParseRegistriesConf(R"(
 [[registry]]
@@ -191,7 +192,7 @@ pull-from-mirror = "all"
 }
 
 TEST(RegistriesConfTest, V1Tables) {
-  const RegistriesConf conf = MustParse(R"(
+  const RegistriesConf conf = MustParseConf(R"(
 [registries.search]
 registries = ["quay.io", "docker.io"]
 [registries.insecure]
@@ -257,18 +258,18 @@ TEST(RegistriesConfTest, Errors) {
 }
 
 TEST(RegistriesConfTest, UnknownKeysWarn) {
-  const RegistriesConf conf = MustParse("foo = 1\n[aliases]\n\"x\" = \"quay.io/x\"\n");
+  const RegistriesConf conf = MustParseConf("foo = 1\n[aliases]\n\"x\" = \"quay.io/x\"\n");
   EXPECT_EQ(conf.warnings.size(), 2u);
 }
 
 TEST(RegistriesConfTest, BadMirrorLocationFailsTheRewrite) {
-  const RegistriesConf conf = MustParse(R"(
+  const RegistriesConf conf = MustParseConf(R"(
 [[registry]]
 location = "quay.io"
 [[registry.mirror]]
 location = "nohost"
 )");
-  auto sources = PullSources(Ref("quay.io/a"), conf, {});
+  auto sources = PullSources(ConfRef("quay.io/a"), conf, {});
   ASSERT_FALSE(sources.ok());
   EXPECT_THAT(std::string(sources.status().message()), HasSubstr("nohost"));
 }
@@ -347,7 +348,7 @@ TEST(RegistriesConfTest, MissingMainFileIsEmpty) {
 TEST(ResolveShortNameTest, Candidates) {
   auto names = [](const std::string& ref, const RegistriesConf& conf) {
     std::vector<std::string> out;
-    auto candidates = ResolveShortName(Ref(ref), conf);
+    auto candidates = ResolveShortName(ConfRef(ref), conf);
     EXPECT_TRUE(candidates.ok()) << candidates.status();
     if (candidates.ok()) {
       for (const Reference& r : *candidates) out.push_back(r.String());
@@ -356,16 +357,16 @@ TEST(ResolveShortNameTest, Candidates) {
   };
   const RegistriesConf empty;
   EXPECT_THAT(names("busybox", empty), ElementsAre("docker.io/library/busybox:latest"));
-  const RegistriesConf conf = MustParse(kMirrors);
+  const RegistriesConf conf = MustParseConf(kMirrors);
   EXPECT_THAT(names("busybox:1", conf),
               ElementsAre("quay.io/busybox:1", "docker.io/library/busybox:1"));
-  EXPECT_THAT(names("user/app@" + kDigest, conf),
-              ElementsAre("quay.io/user/app@" + kDigest, "docker.io/user/app@" + kDigest));
+  EXPECT_THAT(names("user/app@" + kConfDigest, conf),
+              ElementsAre("quay.io/user/app@" + kConfDigest, "docker.io/user/app@" + kConfDigest));
   // A fully qualified name is its own single candidate.
   EXPECT_THAT(names("docker.io/busybox", conf), ElementsAre("docker.io/library/busybox:latest"));
 
-  const RegistriesConf bad = MustParse("unqualified-search-registries = [\"bad_host\"]");
-  EXPECT_FALSE(ResolveShortName(Ref("busybox"), bad).ok());
+  const RegistriesConf bad = MustParseConf("unqualified-search-registries = [\"bad_host\"]");
+  EXPECT_FALSE(ResolveShortName(ConfRef("busybox"), bad).ok());
 }
 
 }  // namespace
