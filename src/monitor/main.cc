@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "fs_util.h"
 #include "options.h"
@@ -57,6 +58,12 @@ int RunPause() {
   ::sigaction(SIGINT, &action, nullptr);
   action.sa_handler = OnChild;
   ::sigaction(SIGCHLD, &action, nullptr);
+  // Blocked outside sigsuspend, so that a signal between the check and the wait is not
+  // lost.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (const int signal : {SIGTERM, SIGINT, SIGCHLD}) sigaddset(&handled, signal);
+  ::sigprocmask(SIG_BLOCK, &handled, nullptr);
   sigset_t none;
   sigemptyset(&none);
   while (g_stop == 0) {

@@ -17,6 +17,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -26,6 +27,8 @@
 #include "crio/common/status.h"
 
 namespace crio::sandbox {
+
+namespace stdfs = std::filesystem;
 namespace {
 
 struct Target {
@@ -306,6 +309,19 @@ void StopPidNamespaceHolder(pid_t pid, const std::string& pod_id) {
   if (!PidNamespaceHolderRunning(pid, pod_id)) return;
   ::kill(pid, SIGKILL);
   for (int i = 0; i < 1000 && PidNamespaceHolderRunning(pid, pod_id); ++i) ::usleep(1000);
+}
+
+std::vector<pid_t> FindPidNamespaceHolders(const std::string& pod_id) {
+  std::vector<pid_t> holders;
+  if (pod_id.empty()) return holders;
+  std::error_code ec;
+  for (stdfs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    if (PidNamespaceHolderRunning(pid, pod_id)) holders.push_back(pid);
+  }
+  return holders;
 }
 
 absl::Status UnpinNamespaces(const PinnedNamespaces& pinned) {

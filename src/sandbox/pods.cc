@@ -209,6 +209,12 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
 
 absl::Status PodManager::Release(const store::PodRecord& pod) {
   StopPidNamespaceHolder(pod.pause_pid, pod.id);
+  if (pod.share_pid && pod.pause_pid <= 0 && pod.phase != store::Phase::kCreated) {
+    // Half-created: the daemon may have died after starting the holder but before
+    // recording its pid.
+    for (const pid_t holder : FindPidNamespaceHolders(pod.id))
+      StopPidNamespaceHolder(holder, pod.id);
+  }
   RETURN_IF_ERROR(
       UnpinNamespaces({.net = pod.netns_path, .ipc = pod.ipcns_path, .uts = pod.utsns_path}));
   // A pod made before its record had the paths may still have pinned files.

@@ -171,43 +171,56 @@ absl::Status Store::Load() {
 absl::Status Store::AddPod(const PodRecord& pod) {
   if (!ValidId(pod.id))
     return absl::InvalidArgumentError(absl::StrCat("invalid pod id \"", pod.id, "\""));
-  absl::MutexLock lock(&mu_);
-  if (pods_.count(pod.id) != 0) {
-    return absl::AlreadyExistsError(absl::StrCat("pod sandbox ", pod.id, " already exists"));
-  }
-  for (const auto& [id, other] : pods_) {
-    if (other.name == pod.name && other.pod_namespace == pod.pod_namespace &&
-        other.uid == pod.uid && other.attempt == pod.attempt) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "pod sandbox with name \"", pod.name, "\" in namespace \"", pod.pod_namespace, "\" (uid ",
-          pod.uid, ", attempt ", pod.attempt, ") already exists: ", id));
+  absl::MutexLock write_lock(&write_mu_);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (pods_.count(pod.id) != 0) {
+      return absl::AlreadyExistsError(absl::StrCat("pod sandbox ", pod.id, " already exists"));
+    }
+    for (const auto& [id, other] : pods_) {
+      if (other.name == pod.name && other.pod_namespace == pod.pod_namespace &&
+          other.uid == pod.uid && other.attempt == pod.attempt) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "pod sandbox with name \"", pod.name, "\" in namespace \"", pod.pod_namespace,
+            "\" (uid ", pod.uid, ", attempt ", pod.attempt, ") already exists: ", id));
+      }
     }
   }
   RETURN_IF_ERROR(fs::WriteFileAtomic(PodFile(pod.id), PodToJson(pod), 0600));
+  absl::MutexLock lock(&mu_);
   pods_.emplace(pod.id, pod);
   return absl::OkStatus();
 }
 
 absl::StatusOr<PodRecord> Store::UpdatePod(const std::string& id,
                                            const std::function<void(PodRecord&)>& change) {
-  absl::MutexLock lock(&mu_);
-  const auto it = pods_.find(id);
-  if (it == pods_.end())
-    return absl::NotFoundError(absl::StrCat("pod sandbox \"", id, "\" not found"));
-  PodRecord updated = it->second;
+  absl::MutexLock write_lock(&write_mu_);
+  PodRecord updated;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    const auto it = pods_.find(id);
+    if (it == pods_.end())
+      return absl::NotFoundError(absl::StrCat("pod sandbox \"", id, "\" not found"));
+    updated = it->second;
+  }
   change(updated);
   updated.id = id;
   RETURN_IF_ERROR(fs::WriteFileAtomic(PodFile(id), PodToJson(updated), 0600));
-  it->second = updated;
+  absl::MutexLock lock(&mu_);
+  pods_[id] = updated;  // only writers erase, and they wait on write_mu_
   return updated;
 }
 
 absl::Status Store::RemovePod(const std::string& id) {
-  absl::MutexLock lock(&mu_);
-  if (pods_.count(id) == 0) return absl::OkStatus();
+  absl::MutexLock write_lock(&write_mu_);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (pods_.count(id) == 0) return absl::OkStatus();
+  }
   if (::unlink(PodFile(id).c_str()) != 0 && errno != ENOENT) {
     return fs::ErrnoStatus(errno, absl::StrCat("remove ", PodFile(id)));
   }
+  absl::MutexLock lock(&mu_);
   pods_.erase(id);
   return absl::OkStatus();
 }
@@ -249,48 +262,61 @@ absl::Status Store::AddContainer(const ContainerRecord& container) {
   if (!ValidId(container.id)) {
     return absl::InvalidArgumentError(absl::StrCat("invalid container id \"", container.id, "\""));
   }
-  absl::MutexLock lock(&mu_);
-  if (pods_.count(container.pod_id) == 0) {
-    return absl::NotFoundError(absl::StrCat("pod sandbox \"", container.pod_id, "\" not found"));
-  }
-  if (containers_.count(container.id) != 0) {
-    return absl::AlreadyExistsError(absl::StrCat("container ", container.id, " already exists"));
-  }
-  for (const auto& [id, other] : containers_) {
-    if (other.pod_id == container.pod_id && other.name == container.name &&
-        other.attempt == container.attempt) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("container with name \"", container.name, "\" (attempt ", container.attempt,
-                       ") already exists in pod sandbox ", container.pod_id, ": ", id));
+  absl::MutexLock write_lock(&write_mu_);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (pods_.count(container.pod_id) == 0) {
+      return absl::NotFoundError(absl::StrCat("pod sandbox \"", container.pod_id, "\" not found"));
+    }
+    if (containers_.count(container.id) != 0) {
+      return absl::AlreadyExistsError(absl::StrCat("container ", container.id, " already exists"));
+    }
+    for (const auto& [id, other] : containers_) {
+      if (other.pod_id == container.pod_id && other.name == container.name &&
+          other.attempt == container.attempt) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "container with name \"", container.name, "\" (attempt ", container.attempt,
+            ") already exists in pod sandbox ", container.pod_id, ": ", id));
+      }
     }
   }
   RETURN_IF_ERROR(
       fs::WriteFileAtomic(ContainerFile(container.id), ContainerToJson(container), 0600));
+  absl::MutexLock lock(&mu_);
   containers_.emplace(container.id, container);
   return absl::OkStatus();
 }
 
 absl::StatusOr<ContainerRecord> Store::UpdateContainer(
     const std::string& id, const std::function<void(ContainerRecord&)>& change) {
-  absl::MutexLock lock(&mu_);
-  const auto it = containers_.find(id);
-  if (it == containers_.end()) {
-    return absl::NotFoundError(absl::StrCat("container \"", id, "\" not found"));
+  absl::MutexLock write_lock(&write_mu_);
+  ContainerRecord updated;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    const auto it = containers_.find(id);
+    if (it == containers_.end()) {
+      return absl::NotFoundError(absl::StrCat("container \"", id, "\" not found"));
+    }
+    updated = it->second;
   }
-  ContainerRecord updated = it->second;
   change(updated);
   updated.id = id;
   RETURN_IF_ERROR(fs::WriteFileAtomic(ContainerFile(id), ContainerToJson(updated), 0600));
-  it->second = updated;
+  absl::MutexLock lock(&mu_);
+  containers_[id] = updated;  // only writers erase, and they wait on write_mu_
   return updated;
 }
 
 absl::Status Store::RemoveContainer(const std::string& id) {
-  absl::MutexLock lock(&mu_);
-  if (containers_.count(id) == 0) return absl::OkStatus();
+  absl::MutexLock write_lock(&write_mu_);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (containers_.count(id) == 0) return absl::OkStatus();
+  }
   if (::unlink(ContainerFile(id).c_str()) != 0 && errno != ENOENT) {
     return fs::ErrnoStatus(errno, absl::StrCat("remove ", ContainerFile(id)));
   }
+  absl::MutexLock lock(&mu_);
   containers_.erase(id);
   return absl::OkStatus();
 }

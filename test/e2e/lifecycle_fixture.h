@@ -95,6 +95,10 @@ class LifecycleTest : public ::testing::Test {
     }
     daemon_.reset();
     for (int pid : ProcessesMentioning(dirs_.root())) ::kill(pid, SIGKILL);
+    // Holders of shared PID namespaces name their pod, not the test's dirs.
+    for (const auto& pod : pods_made_) {
+      for (int pid : ProcessesMentioning("pause " + pod)) ::kill(pid, SIGKILL);
+    }
     for (const auto& mount : MountsUnder(dirs_.root())) ::umount2(mount.c_str(), MNT_DETACH);
   }
 
@@ -131,6 +135,7 @@ class LifecycleTest : public ::testing::Test {
     const grpc::Status status =
         daemon_->runtime().RunPodSandbox(Context().get(), request, &response);
     *id = response.pod_sandbox_id();
+    if (!id->empty()) pods_made_.push_back(*id);
     return status;
   }
 
@@ -240,6 +245,10 @@ class LifecycleTest : public ::testing::Test {
         << "left mounted: "
         << (MountsUnder(dirs_.root()).empty() ? "" : MountsUnder(dirs_.root())[0]);
     EXPECT_TRUE(ProcessesMentioning(dirs_.root() + "/run/exits").empty()) << "a monitor is left";
+    for (const auto& pod : pods_made_) {
+      EXPECT_TRUE(ProcessesMentioning("pause " + pod).empty())
+          << "the PID namespace holder of pod " << pod << " is left";
+    }
     std::error_code ec;
     EXPECT_TRUE(std::filesystem::is_empty(dirs_.root() + "/lib/state/containers", ec));
     EXPECT_TRUE(std::filesystem::is_empty(dirs_.root() + "/lib/state/pods", ec));
@@ -253,6 +262,7 @@ class LifecycleTest : public ::testing::Test {
   inline static RegistryFixture* fixture_ = nullptr;
   TestDirs dirs_;
   std::unique_ptr<DaemonProcess> daemon_;
+  std::vector<std::string> pods_made_;  ///< every pod RunPod made, for the leak checks
 };
 
 }  // namespace crio::e2e

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -52,6 +53,10 @@ bool PidNamespaceHolderRunning(pid_t pid, const std::string& pod_id);
 
 /// Kills the holder (and with it every process of the PID namespace). Idempotent.
 void StopPidNamespaceHolder(pid_t pid, const std::string& pod_id);
+
+/// The holders running for `pod_id`, found by their command lines: for a pod whose
+/// record never got the holder's pid (the daemon died while running it).
+std::vector<pid_t> FindPidNamespaceHolders(const std::string& pod_id);
 
 /// Whether a sysctl is namespaced and in which namespace ("net", "ipc", "uts"), as
 /// runc and CRI-O decide it; "" when it would change the host.

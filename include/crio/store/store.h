@@ -162,6 +162,10 @@ class Store {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   std::string dir_;
+  // Writers hold write_mu_ for a whole change, file write and fsync included, and mu_
+  // only to swap the result into the maps: readers (ListContainers, every second from
+  // the kubelet) never wait on the disk.
+  absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   std::map<std::string, PodRecord> pods_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ContainerRecord> containers_ ABSL_GUARDED_BY(mu_);

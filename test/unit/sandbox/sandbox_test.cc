@@ -1,6 +1,7 @@
 // Pod sandboxes: the pod files, sysctl rules, pinned namespaces (root), and a pod's whole
 // life with nothing left behind (root).
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -242,6 +243,26 @@ TEST_F(PodManagerTest, ASharedPidNamespaceHasItsOwnPid1) {
   ASSERT_TRUE(manager_->Stop(ctx_, *id).ok());
   EXPECT_FALSE(PidNamespaceHolderRunning(pod.pause_pid, pod.id));
   ASSERT_TRUE(manager_->Remove(ctx_, *id).ok());
+}
+
+TEST_F(PodManagerTest, RecoverKillsTheHolderOfAHalfCreatedPod) {
+  // The daemon died after starting the holder and before recording its pid.
+  store::PodRecord half;
+  half.id = "def456";
+  half.name = "half-shared";
+  half.pod_namespace = "default";
+  half.share_pid = true;
+  half.run_dir = dir_ + "/run/pods/def456";
+  ASSERT_TRUE(store_->AddPod(half).ok());  // phase creating, pause_pid 0
+  auto holder = StartPidNamespaceHolder(CRIO_MONITOR_BIN, half.id);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  EXPECT_THAT(FindPidNamespaceHolders(half.id), ::testing::ElementsAre(*holder));
+  EXPECT_TRUE(FindPidNamespaceHolders("another-pod").empty());
+
+  manager_->Recover(ctx_);
+  EXPECT_TRUE(absl::IsNotFound(store_->GetPod(half.id).status()));
+  EXPECT_FALSE(PidNamespaceHolderRunning(*holder, half.id));
+  EXPECT_TRUE(FindPidNamespaceHolders(half.id).empty());
 }
 
 TEST_F(PodManagerTest, BadRequestsAreRefusedAndLeaveNothing) {
