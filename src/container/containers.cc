@@ -35,6 +35,9 @@ namespace stdfs = std::filesystem;
 
 constexpr std::size_t kMaxSpecBytes = 8 << 20;
 constexpr auto kKillWait = std::chrono::seconds(10);  // after SIGKILL, for the exit file
+// WaitForExit sleeps at most this long between looks at the exit file when no
+// inotify event comes.
+constexpr auto kExitPollCap = std::chrono::milliseconds(50);
 
 std::int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -278,6 +281,8 @@ void ContainerManager::WatchExits() {
           continue;  // the monitor's temp file before its rename
         }
         CollectExit(name);
+        absl::MutexLock lock(&exits_mu_);
+        ++exits_seen_;
       }
     }
   }
@@ -304,12 +309,23 @@ bool ContainerManager::CollectExit(const std::string& id) {
 
 bool ContainerManager::WaitForExit(const std::string& id, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::milliseconds(2);
   for (;;) {
+    std::uint64_t seen = 0;
+    {
+      absl::MutexLock lock(&exits_mu_);
+      seen = exits_seen_;
+    }
+    // Read after taking the count: an exit file written meanwhile bumps it.
     if (CollectExit(id)) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    // The watcher wakes us; the cap covers a missed inotify event (queue overflow).
+    const auto wait = std::min<std::chrono::steady_clock::duration>(deadline - now, kExitPollCap);
+    absl::MutexLock lock(&exits_mu_);
+    const auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(exits_mu_) {
+      return exits_seen_ != seen;
+    };
+    exits_mu_.AwaitWithTimeout(absl::Condition(&changed), absl::FromChrono(wait));
   }
 }
 

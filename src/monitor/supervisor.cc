@@ -509,13 +509,15 @@ void Supervisor::RunDelete() {
   if (pid < 0) return;
   const std::int64_t deadline = MonotonicMs() + kDeleteTimeoutMs;
   int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
+  // A delete takes tens of milliseconds and a StopContainer waits on it: look often at
+  // first.
+  for (int looks = 0; ::waitpid(pid, &status, WNOHANG) == 0; ++looks) {
     if (MonotonicMs() >= deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
       return;
     }
-    SleepMs(10);
+    SleepMs(looks < 100 ? 1 : 10);
   }
 }
 
@@ -949,6 +951,10 @@ void Supervisor::Finish() {
   const std::int64_t oom_kills = ReadOomKillCount(oom_fd_);
   const bool oom_killed = oom_kills_at_start_ >= 0 && oom_kills > oom_kills_at_start_;
   CloseFd(&oom_fd_);
+  // The container is over: the runtime forgets it and removes its cgroup now (what the
+  // kubelet accounts), before the exit file tells the daemon, so that RemoveContainer
+  // has no runtime call left to make and nothing stays behind if the daemon is down.
+  RunDelete();
   const ExitRecord record = ExitRecordFromWaitStatus(init_status_, finished_at_ns_, oom_killed);
   if (const int err = WriteExitRecord(options_.exit_file, record); err != 0) {
     char message[512];

@@ -163,6 +163,14 @@ class RuncRuntime final : public OciRuntime {
 
   absl::Status Delete(const RequestContext& ctx, const std::string& id, bool force) override {
     RETURN_IF_ERROR(CheckId(id));
+    // runc and crun keep a directory per container under their root. Without one there
+    // is nothing to delete (crio-monitor deletes a container when it ends), and no
+    // process to spawn on the RemoveContainer path.
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(options_.root) / id, ec) && !ec) {
+      log::Debug(ctx, "Container {} is not known to {}: nothing to delete", id, options_.name);
+      return absl::OkStatus();
+    }
     std::vector<std::string> args = {"delete"};
     if (force) args.emplace_back("--force");
     args.push_back(id);

@@ -31,7 +31,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     PodRecord, id, phase, name, uid, pod_namespace, attempt, labels, annotations, runtime_handler,
     created_at, state, hostname, log_directory, cgroup_parent, host_network, host_ipc, host_pid,
     share_pid, netns_path, ipcns_path, utsns_path, run_dir, resolv_conf_path, hosts_path,
-    hostname_path, shm_path, ip, additional_ips, config_json)
+    hostname_path, shm_path, ip, additional_ips, config_json, pause_pid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountRecord, container_path, host_path, readonly,
                                                 selinux_relabel, propagation)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, phase, pod_id, name, attempt,

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "crio/common/log.h"
 #include "crio/config/config_holder.h"
 #include "crio/image/rootfs.h"
@@ -113,6 +115,10 @@ class ContainerManager {
   int inotify_fd_ = -1;
   int wake_fd_ = -1;  ///< eventfd that stops the watcher
   std::thread watcher_;
+  // Counts the exit files the watcher has seen, so that WaitForExit wakes at once
+  // instead of polling.
+  absl::Mutex exits_mu_;
+  std::uint64_t exits_seen_ ABSL_GUARDED_BY(exits_mu_) = 0;
 };
 
 }  // namespace crio::container

@@ -2,6 +2,7 @@
 // builds, how it reads output and errors, timeouts, and ExecSync's process handling.
 
 #include <signal.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -35,14 +36,25 @@ class RuncRuntimeTest : public ::testing::Test {
   std::unique_ptr<OciRuntime> Make(const std::string& name = "runc",
                                    RuncRuntimeOptions options = {}) {
     options.path = fake_.Binary(name);
-    if (options.root.empty()) options.root = "/run/fake-root";
+    if (options.root.empty()) options.root = root_;
     options.temp_dir = fake_.Scratch();
     return NewRuncRuntime(std::move(options));
   }
 
   bool ScratchIsEmpty() const { return std::filesystem::is_empty(fake_.Scratch()); }
 
+  // The runtime's state root, with a directory for c1 as runc and crun keep one per
+  // container (Delete skips the runtime for a container without one).
+  static std::string MakeRoot() {
+    std::string dir = ::testing::TempDir() + "/runc-root-XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) return "/nonexistent";
+    std::filesystem::create_directory(dir + "/c1");
+    return dir;
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
   FakeRuntimeDir fake_;
+  const std::string root_ = MakeRoot();
   RequestContext ctx_{.id = "test", .method = "Test"};
 };
 
@@ -77,29 +89,27 @@ TEST_F(RuncRuntimeTest, SystemdCgroupAndLogComeBeforeTheVerb) {
   auto runtime = Make("runc", options);
   auto state = runtime->State(ctx_, "c1");
   ASSERT_TRUE(state.ok()) << state.status();
-  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", "/run/fake-root", "--systemd-cgroup", "--log",
+  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", root_, "--systemd-cgroup", "--log",
                                             "/tmp/l.json", "--log-format", "json", "state", "c1"));
 }
 
 TEST_F(RuncRuntimeTest, EveryVerbsCommandLine) {
   auto runtime = Make();
   ASSERT_TRUE(runtime->Kill(ctx_, "c1", SIGKILL, true).ok());
-  EXPECT_THAT(fake_.LastArgv(),
-              ElementsAre("--root", "/run/fake-root", "kill", "--all", "c1", "9"));
+  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", root_, "kill", "--all", "c1", "9"));
   ASSERT_TRUE(runtime->Kill(ctx_, "c1", SIGTERM, false).ok());
-  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", "/run/fake-root", "kill", "c1", "15"));
+  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", root_, "kill", "c1", "15"));
   ASSERT_TRUE(runtime->Delete(ctx_, "c1", true).ok());
-  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", "/run/fake-root", "delete", "--force", "c1"));
+  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", root_, "delete", "--force", "c1"));
   ASSERT_TRUE(runtime->Delete(ctx_, "c1", false).ok());
-  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", "/run/fake-root", "delete", "c1"));
+  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", root_, "delete", "c1"));
   ASSERT_TRUE(runtime->Pause(ctx_, "c1").ok());
-  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", "/run/fake-root", "pause", "c1"));
+  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", root_, "pause", "c1"));
   ASSERT_TRUE(runtime->Resume(ctx_, "c1").ok());
-  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", "/run/fake-root", "resume", "c1"));
+  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", root_, "resume", "c1"));
   fake_.SetBehaviour("echo null");
   ASSERT_TRUE(runtime->List(ctx_).ok());
-  EXPECT_THAT(fake_.LastArgv(),
-              ElementsAre("--root", "/run/fake-root", "list", "--format", "json"));
+  EXPECT_THAT(fake_.LastArgv(), ElementsAre("--root", root_, "list", "--format", "json"));
   EXPECT_EQ(fake_.Calls(), 7);
 }
 
@@ -144,9 +154,8 @@ TEST_F(RuncRuntimeTest, StateOfAnUnknownContainerIsNotFound) {
   EXPECT_EQ(state.status().message(), "runc state c1: container does not exist (exit status 1)");
 
   // crun's wording names the state file under its root.
-  fake_.SetBehaviour(
-      "echo 'error opening file `/run/fake-root/c1/status`: No such file or directory' >&2; "
-      "exit 1\n");
+  fake_.SetBehaviour("echo 'error opening file `" + root_ +
+                     "/c1/status`: No such file or directory' >&2; exit 1\n");
   state = Make("crun")->State(ctx_, "c1");
   EXPECT_EQ(state.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(state.status().message()),
@@ -181,9 +190,8 @@ TEST_F(RuncRuntimeTest, ListParsesNullEmptyAndEntries) {
 TEST_F(RuncRuntimeTest, DeleteIsIdempotent) {
   fake_.SetBehaviour(kRuncNotFound);
   EXPECT_TRUE(Make()->Delete(ctx_, "c1", false).ok());
-  fake_.SetBehaviour(
-      "echo \"cannot open directory '/run/fake-root/c1': No such file or directory\" >&2; exit "
-      "1\n");
+  fake_.SetBehaviour("echo \"cannot open directory '" + root_ +
+                     "/c1': No such file or directory\" >&2; exit 1\n");
   EXPECT_TRUE(Make("crun")->Delete(ctx_, "c1", false).ok());
 
   fake_.SetBehaviour(
@@ -199,6 +207,13 @@ TEST_F(RuncRuntimeTest, DeleteIsIdempotent) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(s.message(),
             "runc delete c1: unlinkat /run/x: device or resource busy (exit status 1)");
+}
+
+TEST_F(RuncRuntimeTest, DeletingAContainerTheRuntimeDoesNotKnowSpawnsNothing) {
+  fake_.SetBehaviour("echo 'level=error msg=\"must not run\"' >&2; exit 1\n");
+  const int calls = fake_.Calls();
+  EXPECT_TRUE(Make()->Delete(ctx_, "c2", true).ok());
+  EXPECT_EQ(fake_.Calls(), calls);
 }
 
 TEST_F(RuncRuntimeTest, WrongStateIsFailedPrecondition) {

@@ -126,7 +126,10 @@ TEST_F(StoreTest, ObjectsStillBeingCreatedAreNotListed) {
 }
 
 TEST_F(StoreTest, EverythingSurvivesAReopen) {
-  ASSERT_TRUE(store_->AddPod(Pod("p1", "web", {{"tier", "front"}})).ok());
+  PodRecord pod = Pod("p1", "web", {{"tier", "front"}});
+  pod.share_pid = true;
+  pod.pause_pid = 4242;  // was not persisted: a restarted daemon leaked the holder
+  ASSERT_TRUE(store_->AddPod(pod).ok());
   ASSERT_TRUE(store_->AddContainer(Container("c1", "p1", "app", ContainerState::kCreated)).ok());
   ASSERT_TRUE(store_
                   ->UpdateContainer("c1",
@@ -150,6 +153,8 @@ TEST_F(StoreTest, EverythingSurvivesAReopen) {
   ASSERT_EQ(container->mounts.size(), 1u);
   EXPECT_TRUE(container->mounts[0].readonly);
   EXPECT_EQ(store_->GetPod("p1")->labels.at("tier"), "front");
+  EXPECT_TRUE(store_->GetPod("p1")->share_pid);
+  EXPECT_EQ(store_->GetPod("p1")->pause_pid, 4242);
 
   ASSERT_TRUE(store_->RemoveContainer("c1").ok());
   ASSERT_TRUE(store_->RemovePod("p1").ok());
