@@ -1,5 +1,7 @@
 #include "rpc.h"
 
+#include "crio/common/memory.h"
+
 namespace crio::cri {
 
 bool IsServerFault(absl::StatusCode code) {
@@ -16,6 +18,7 @@ bool IsServerFault(absl::StatusCode code) {
 
 grpc::Status FinishCall(const RequestContext& ctx, std::chrono::steady_clock::time_point start,
                         const absl::Status& status) {
+  memory::NoteActivity();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();

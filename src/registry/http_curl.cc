@@ -135,9 +135,10 @@ absl::Status CurlFailure(CURLcode code, const char* detail, const std::string& u
 
 class CurlHttpClient final : public HttpClient {
  public:
-  CurlHttpClient() { GlobalInit(); }
-
   absl::StatusOr<HttpResponse> Send(const HttpRequest& request, BodySink* sink) override {
+    // At the first request, not at construction: initialising libcurl loads OpenSSL's
+    // configuration and providers, megabytes of a daemon that may never pull.
+    GlobalInit();
     CURL* handle = curl_easy_init();
     if (handle == nullptr) return absl::InternalError("curl_easy_init failed");
     curl_slist* headers = nullptr;
