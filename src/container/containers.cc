@@ -292,8 +292,10 @@ bool ContainerManager::CollectExit(const std::string& id) {
   auto exit = launcher_->ReadExitFile(ExitFile(id));
   if (!exit.ok() || !exit->has_value()) return false;
   const monitor::ExitInfo info = **exit;
-  auto updated = state_.UpdateContainer(id, [&info](store::ContainerRecord& c) {
+  bool ended_now = false;
+  auto updated = state_.UpdateContainer(id, [&info, &ended_now](store::ContainerRecord& c) {
     if (c.state == store::ContainerState::kExited && c.finished_at != 0) return;
+    ended_now = true;
     c.state = store::ContainerState::kExited;
     c.exit_code = info.exit_code;
     c.finished_at = info.finished_at_ns != 0 ? info.finished_at_ns : NowNanos();
@@ -304,6 +306,15 @@ bool ContainerManager::CollectExit(const std::string& id) {
       c.reason = info.exit_code == 0 ? "Completed" : "Error";
     }
   });
+  if (ended_now) {
+    // As CRI-O does when a container stops: its root filesystem is unmounted now (the
+    // writable layer stays for stats and logs until RemoveContainer), so that a
+    // RemoveContainer has only files left to delete.
+    if (absl::Status unmounted = rootfs_.Unmount(id); !unmounted.ok()) {
+      spdlog::warn("Unmounting the root filesystem of exited container {}: {}", id,
+                   unmounted.message());
+    }
+  }
   return updated.ok();
 }
 

@@ -8,11 +8,11 @@ grpc::Status RuntimeService::ListContainers(grpc::ServerContext*,
                                             const v1::ListContainersRequest* request,
                                             v1::ListContainersResponse* response) {
   return Serve("ListContainers", [&](const RequestContext&) -> absl::Status {
-    const auto containers = options_.state.ListContainers(ToContainerFilter(request->filter()));
-    response->mutable_containers()->Reserve(static_cast<int>(containers.size()));
-    for (const store::ContainerRecord& container : containers) {
-      *response->add_containers() = ToProtoContainer(container);
-    }
+    // Straight from the store's records into the response: no copy of the records.
+    options_.state.VisitContainers(ToContainerFilter(request->filter()),
+                                   [response](const store::ContainerRecord& container) {
+                                     *response->add_containers() = ToProtoContainer(container);
+                                   });
     return absl::OkStatus();
   });
 }

@@ -328,30 +328,38 @@ absl::StatusOr<ContainerRecord> Store::GetContainer(const std::string& id_or_pre
 }
 
 std::vector<ContainerRecord> Store::ListContainers(const ContainerFilter& filter) const {
-  absl::ReaderMutexLock lock(&mu_);
   std::vector<ContainerRecord> containers;
+  VisitContainers(filter, [&containers](const ContainerRecord& c) { containers.push_back(c); });
+  return containers;
+}
+
+void Store::VisitContainers(const ContainerFilter& filter,
+                            const std::function<void(const ContainerRecord&)>& visit) const {
+  absl::ReaderMutexLock lock(&mu_);
   std::string only;
   if (!filter.id.empty()) {
     auto id = ResolveContainerLocked(filter.id);
-    if (!id.ok()) return containers;
+    if (!id.ok()) return;
     only = *id;
   }
   std::string pod;
   if (!filter.pod_id.empty()) {
     auto id = ResolvePodLocked(filter.pod_id);
-    if (!id.ok()) return containers;
+    if (!id.ok()) return;
     pod = *id;
   }
-  containers.reserve(only.empty() ? containers_.size() : 1);
-  for (const auto& [id, container] : containers_) {
-    if (container.phase != Phase::kCreated && !filter.include_unfinished) continue;
-    if (!only.empty() && id != only) continue;
-    if (!pod.empty() && container.pod_id != pod) continue;
-    if (filter.state.has_value() && container.state != *filter.state) continue;
-    if (!LabelsMatch(container.labels, filter.label_selector)) continue;
-    containers.push_back(container);
+  const auto check = [&](const ContainerRecord& container) {
+    if (container.phase != Phase::kCreated && !filter.include_unfinished) return;
+    if (!pod.empty() && container.pod_id != pod) return;
+    if (filter.state.has_value() && container.state != *filter.state) return;
+    if (!LabelsMatch(container.labels, filter.label_selector)) return;
+    visit(container);
+  };
+  if (!only.empty()) {
+    check(containers_.at(only));
+    return;
   }
-  return containers;
+  for (const auto& [id, container] : containers_) check(container);
 }
 
 }  // namespace crio::store

@@ -124,6 +124,12 @@ TEST_F(LifecycleTest, ExitCodesAndAStopThatNeedsSigkill) {
   ASSERT_TRUE(Stop(stubborn, 1).ok()) << daemon_->Log();
   EXPECT_GE(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(900));
   EXPECT_EQ(Status(stubborn).exit_code(), 137);
+  // Stopped, as in CRI-O: the runtime forgot it and its root filesystem is unmounted,
+  // while its writable layer waits for RemoveContainer.
+  const std::string rootfs_dir = dirs_.root() + "/lib/rootfs/" + stubborn;
+  EXPECT_TRUE(MountsUnder(rootfs_dir).empty()) << MountsUnder(rootfs_dir)[0];
+  EXPECT_TRUE(std::filesystem::exists(rootfs_dir + "/diff"));
+  EXPECT_FALSE(std::filesystem::exists(dirs_.root() + "/run/runc/" + stubborn));
 
   // A created container that never started can be removed, and a running one too.
   std::string never;

@@ -3,98 +3,28 @@
 // set and writable layer bytes; the filters pick the right containers and pods.
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "daemon_process.h"
-#include "registry_fixture.h"
+#include "lifecycle_fixture.h"
 
 namespace crio::e2e {
 namespace {
 
-namespace v1 = ::runtime::v1;
-using std::chrono_literals::operator""s;
-
 constexpr char kCgroupParent[] = "/crio-stats-e2e";
 
-// Live processes whose command line mentions `needle` (leftovers of a failed test).
-std::vector<int> ProcessesMentioning(const std::string& needle) {
-  std::vector<int> pids;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path().string() + "/cmdline");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string cmdline = text.str();
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.find(needle) != std::string::npos && std::stoi(name) != ::getpid()) {
-      pids.push_back(std::stoi(name));
-    }
-  }
-  return pids;
-}
-
-std::vector<std::string> MountsUnder(const std::string& dir) {
-  std::vector<std::string> mounts;
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string field;
-    for (int i = 0; i < 5 && fields >> field; ++i) {
-    }
-    if (field.rfind(dir, 0) == 0) mounts.push_back(field);
-  }
-  return mounts;
-}
-
-class StatsTest : public ::testing::Test {
+// The lifecycle fixture, with pods under a cgroup parent of their own (removed at the
+// end) and helpers for the four stats calls.
+class StatsTest : public LifecycleTest {
  protected:
-  static void SetUpTestSuite() { fixture_ = RegistryFixture::Start().release(); }
-  static void TearDownTestSuite() {
-    delete fixture_;
-    fixture_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(fixture_, nullptr) << "the registry fixture did not start";
-    dirs_.Write("crio.conf.d/10-registries.conf",
-                "[crio.image]\nregistries_conf = \"" + fixture_->registries_conf() + "\"\n");
-    daemon_ = std::make_unique<DaemonProcess>(dirs_);
-    daemon_->Spawn();
-    ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Log();
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(fixture_->Image("busybox"));
-    v1::PullImageResponse pulled;
-    ASSERT_TRUE(daemon_->image().PullImage(Context(120s).get(), pull, &pulled).ok())
-        << daemon_->Log();
-  }
-
   void TearDown() override {
-    if (daemon_ != nullptr) {
-      v1::ListPodSandboxResponse pods;
-      if (daemon_->runtime()
-              .ListPodSandbox(Context().get(), v1::ListPodSandboxRequest(), &pods)
-              .ok()) {
-        for (const auto& pod : pods.items()) RemovePod(pod.id());
-      }
-      daemon_.reset();
-    }
-    for (int pid : ProcessesMentioning(dirs_.root())) ::kill(pid, SIGKILL);
-    for (const auto& mount : MountsUnder(dirs_.root())) ::umount2(mount.c_str(), MNT_DETACH);
-    // The pod's cgroup parent, empty once runc deleted the containers.
+    LifecycleTest::TearDown();
+    // The pods' cgroup parent, empty once runc deleted the containers.
     for (const char* controller : {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
                                    "blkio", "pids", "systemd", "unified"}) {
       ::rmdir((std::string("/sys/fs/cgroup/") + controller + kCgroupParent).c_str());
@@ -102,68 +32,30 @@ class StatsTest : public ::testing::Test {
     ::rmdir((std::string("/sys/fs/cgroup") + kCgroupParent).c_str());
   }
 
-  static std::unique_ptr<grpc::ClientContext> Context(std::chrono::seconds timeout = 60s) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() + timeout);
-    return context;
-  }
-
   v1::PodSandboxConfig PodConfig(const std::string& name) {
-    v1::PodSandboxConfig config;
-    config.mutable_metadata()->set_name(name);
-    config.mutable_metadata()->set_namespace_("default");
-    config.mutable_metadata()->set_uid("uid-" + name);
-    config.set_hostname(name);
-    config.set_log_directory(dirs_.root() + "/logs/" + name);
-    (*config.mutable_labels())["app"] = name;
+    v1::PodSandboxConfig config = LifecycleTest::PodConfig(name);
     config.mutable_linux()->set_cgroup_parent(kCgroupParent);
     return config;
   }
 
   std::string RunPod(const v1::PodSandboxConfig& config) {
-    v1::RunPodSandboxRequest request;
-    *request.mutable_config() = config;
-    v1::RunPodSandboxResponse response;
-    const grpc::Status status =
-        daemon_->runtime().RunPodSandbox(Context().get(), request, &response);
+    std::string id;
+    const grpc::Status status = LifecycleTest::RunPod(config, &id);
     EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.pod_sandbox_id();
+    return id;
   }
 
-  // Creates and starts a busybox container; "" on failure.
+  // Creates and starts a busybox container running `script`; "" on failure.
   std::string RunContainer(const std::string& pod_id, const v1::PodSandboxConfig& pod_config,
                            const std::string& name, const std::string& script) {
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(pod_id);
-    auto* config = create.mutable_config();
-    config->mutable_metadata()->set_name(name);
-    config->mutable_image()->set_image(fixture_->Image("busybox"));
-    for (const char* arg : {"sh", "-c"}) config->add_command(arg);
-    config->add_command(script);
-    config->set_log_path(name + ".log");
-    (*config->mutable_labels())["container"] = name;
-    *create.mutable_sandbox_config() = pod_config;
-    v1::CreateContainerResponse created;
-    grpc::Status status = daemon_->runtime().CreateContainer(Context().get(), create, &created);
+    std::string id;
+    grpc::Status status =
+        Create(pod_id, pod_config, ContainerConfig(name, {"sh", "-c", script}), &id);
     EXPECT_TRUE(status.ok()) << status.error_message();
     if (!status.ok()) return "";
-    v1::StartContainerRequest start;
-    start.set_container_id(created.container_id());
-    v1::StartContainerResponse started;
-    status = daemon_->runtime().StartContainer(Context().get(), start, &started);
+    status = Start(id);
     EXPECT_TRUE(status.ok()) << status.error_message();
-    return status.ok() ? created.container_id() : "";
-  }
-
-  void RemovePod(const std::string& id) {
-    v1::StopPodSandboxRequest stop;
-    stop.set_pod_sandbox_id(id);
-    v1::StopPodSandboxResponse stopped;
-    EXPECT_TRUE(daemon_->runtime().StopPodSandbox(Context().get(), stop, &stopped).ok());
-    v1::RemovePodSandboxRequest remove;
-    remove.set_pod_sandbox_id(id);
-    v1::RemovePodSandboxResponse removed;
-    EXPECT_TRUE(daemon_->runtime().RemovePodSandbox(Context().get(), remove, &removed).ok());
+    return status.ok() ? id : "";
   }
 
   grpc::Status ContainerStats(const std::string& id, v1::ContainerStats* stats) {
@@ -198,10 +90,6 @@ class StatsTest : public ::testing::Test {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return {response.stats().begin(), response.stats().end()};
   }
-
-  inline static RegistryFixture* fixture_ = nullptr;
-  TestDirs dirs_;
-  std::unique_ptr<DaemonProcess> daemon_;
 };
 
 TEST_F(StatsTest, BusyContainerShowsCpuMemoryAndWritableLayer) {
@@ -266,7 +154,7 @@ TEST_F(StatsTest, BusyContainerShowsCpuMemoryAndWritableLayer) {
   v1::StopContainerResponse stopped;
   ASSERT_TRUE(daemon_->runtime().StopContainer(Context().get(), stop, &stopped).ok());
   EXPECT_EQ(ListContainerStats({}), std::vector<std::string>{idle});
-  RemovePod(pod);
+  EXPECT_TRUE(RemovePod(pod).ok()) << daemon_->Log();
 }
 
 TEST_F(StatsTest, FiltersAndMissingIds) {
@@ -320,8 +208,8 @@ TEST_F(StatsTest, FiltersAndMissingIds) {
   EXPECT_EQ(
       daemon_->runtime().PodSandboxStats(Context().get(), pod_request, &pod_stats).error_code(),
       grpc::StatusCode::NOT_FOUND);
-  RemovePod(pod_a);
-  RemovePod(pod_b);
+  EXPECT_TRUE(RemovePod(pod_a).ok());
+  EXPECT_TRUE(RemovePod(pod_b).ok());
 }
 
 }  // namespace
