@@ -38,6 +38,8 @@ constexpr auto kKillWait = std::chrono::seconds(10);  // after SIGKILL, for the 
 // WaitForExit sleeps at most this long between looks at the exit file when no
 // inotify event comes.
 constexpr auto kExitPollCap = std::chrono::milliseconds(50);
+// How long RemoveContainer waits for a monitor that wrote the exit file to end.
+constexpr auto kMonitorEndWait = std::chrono::milliseconds(2000);
 
 std::int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -593,6 +595,13 @@ absl::Status ContainerManager::Stop(const RequestContext& ctx, const std::string
 
 absl::Status ContainerManager::Cleanup(const RequestContext& ctx,
                                        const store::ContainerRecord& container) {
+  // The monitor ends just after it writes the exit file: wait for it, so that no process
+  // of the container outlives RemoveContainer.
+  if (container.monitor_pid > 0 &&
+      !launcher_->WaitEnd(container.monitor_pid, container.id, kMonitorEndWait)) {
+    log::Warn(ctx, "The monitor of container {} (pid {}) is still running", container.id,
+              container.monitor_pid);
+  }
   if (auto handler = HandlerOf(container); handler.ok()) {
     RETURN_IF_ERROR((*handler)->runtime->Delete(ctx, container.id, /*force=*/true));
   }

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -290,6 +291,10 @@ class RealMonitorLauncher final : public MonitorLauncher {
   bool Running(pid_t pid, absl::string_view container_id) override {
     return MonitorRunning(pid, container_id);
   }
+  bool WaitEnd(pid_t pid, absl::string_view container_id,
+               std::chrono::milliseconds limit) override {
+    return WaitMonitorEnd(pid, container_id, limit);
+  }
 };
 
 }  // namespace
@@ -437,6 +442,20 @@ bool MonitorRunning(pid_t pid, absl::string_view container_id) {
 
 std::unique_ptr<MonitorLauncher> MakeMonitorLauncher() {
   return std::make_unique<internal::RealMonitorLauncher>();
+}
+
+bool WaitMonitorEnd(pid_t pid, absl::string_view container_id, std::chrono::milliseconds limit) {
+  if (pid <= 0) return true;
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return true;  // gone already
+  absl::Cleanup close_fd = [fd] { ::close(fd); };
+  // The pidfd holds the pid: checked after it is open, a reused pid cannot fool us.
+  if (!MonitorRunning(pid, container_id)) return true;
+  pollfd pfd{fd, POLLIN, 0};
+  int ready = 0;
+  while ((ready = ::poll(&pfd, 1, static_cast<int>(limit.count()))) < 0 && errno == EINTR) {
+  }
+  return ready > 0;
 }
 
 }  // namespace crio::monitor

@@ -82,6 +82,11 @@ absl::StatusOr<std::optional<ExitInfo>> ReadExitFile(const std::string& path);
 /// names both), for recovery after a daemon restart: a reused pid does not match.
 bool MonitorRunning(pid_t pid, absl::string_view container_id);
 
+/// Waits until the monitor of `container_id` with `pid` has ended (after it wrote the
+/// exit file it still has to exit) or `limit` passes. No polling: a pidfd.
+/// @return true when it is gone (or `pid` is not that monitor)
+bool WaitMonitorEnd(pid_t pid, absl::string_view container_id, std::chrono::milliseconds limit);
+
 /// The launcher as an interface, so the runtime module can be tested with a fake.
 class MonitorLauncher {
  public:
@@ -97,6 +102,9 @@ class MonitorLauncher {
   virtual absl::StatusOr<std::optional<ExitInfo>> ReadExitFile(const std::string& path) = 0;
   /// @see MonitorRunning
   virtual bool Running(pid_t pid, absl::string_view container_id) = 0;
+  /// @see WaitMonitorEnd
+  virtual bool WaitEnd(pid_t pid, absl::string_view container_id,
+                       std::chrono::milliseconds limit) = 0;
 };
 
 /// The launcher that runs the real crio-monitor (the functions above).
