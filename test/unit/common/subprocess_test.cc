@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "process_gone.h"
 
 namespace crio::subprocess {
 namespace {
@@ -48,20 +49,7 @@ long PeakRssKib() {
   return -1;
 }
 
-// True once `pid` is gone or a zombie (its parent may be a reaper that is slow to wait).
-bool ProcessGone(pid_t pid) {
-  // read(2), not an ifstream: a process reaped between the open and the read makes
-  // the read fail with ESRCH, which libstdc++'s filebuf throws as an exception.
-  const int fd = ::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return true;
-  char buffer[1024];
-  const ssize_t n = ::read(fd, buffer, sizeof buffer);
-  ::close(fd);
-  if (n <= 0) return true;
-  const std::string content(buffer, static_cast<std::size_t>(n));
-  const auto paren = content.rfind(')');
-  return paren != std::string::npos && paren + 2 < content.size() && content[paren + 2] == 'Z';
-}
+using ::crio::testing::ProcessGone;
 
 bool WaitGone(pid_t pid, std::chrono::milliseconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;

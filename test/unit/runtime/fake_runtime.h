@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "process_gone.h"
 
 namespace crio::runtime::testing {
 
@@ -95,13 +96,6 @@ exit 0
   std::string dir_;
 };
 
-/// True once `pid` is gone or a zombie.
-inline bool ProcessGone(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto paren = content.rfind(')');
-  return paren != std::string::npos && paren + 2 < content.size() && content[paren + 2] == 'Z';
-}
+using ::crio::testing::ProcessGone;
 
 }  // namespace crio::runtime::testing
