@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -26,6 +27,8 @@
 #include "absl/time/time.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
+#include "crio/registry/credentials.h"
+#include "crio/registry/reference.h"
 #include "crio/spec/devices.h"
 
 namespace crio::container {
@@ -229,6 +232,7 @@ absl::Status ContainerManager::Start(const RequestContext& ctx) {
 
   store::ContainerFilter all;
   all.include_unfinished = true;
+  all.include_infra = true;
   for (const store::ContainerRecord& container : state_.ListContainers(all)) {
     if (container.phase != store::Phase::kCreated) {
       log::Warn(ctx, "Removing container {} left half-created by an earlier run", container.id);
@@ -257,6 +261,10 @@ absl::Status ContainerManager::Start(const RequestContext& ctx) {
       c.message = "the container's monitor was gone when crio started";
       if (c.finished_at == 0) c.finished_at = NowNanos();
     });
+    if (container.infra) {
+      (void)state_.UpdatePod(container.pod_id,
+                             [](store::PodRecord& pod) { pod.state = store::PodState::kNotReady; });
+    }
   }
   return absl::OkStatus();
 }
@@ -308,6 +316,13 @@ bool ContainerManager::CollectExit(const std::string& id) {
       c.reason = info.exit_code == 0 ? "Completed" : "Error";
     }
   });
+  if (ended_now && updated.ok() && updated->infra) {
+    // The pause container held the pod together: without it the pod cannot run
+    // containers, and NotReady tells the kubelet to make a new one (as in CRI-O).
+    (void)state_.UpdatePod(updated->pod_id, [](store::PodRecord& pod) {
+      pod.state = store::PodState::kNotReady;
+    });
+  }
   if (ended_now) {
     // As CRI-O does when a container stops: its root filesystem is unmounted now (the
     // writable layer stays for stats and logs until RemoveContainer), so that a
@@ -355,6 +370,60 @@ absl::StatusOr<std::string> ContainerManager::Create(const RequestContext& ctx,
     return absl::FailedPreconditionError(
         absl::StrCat("pod sandbox ", pod.id, " is not ready (it was stopped)"));
   }
+  ASSIGN_OR_RETURN(const store::ContainerRecord created,
+                   CreateInPod(ctx, pod, std::move(request), std::move(pod_config), false));
+  return created.id;
+}
+
+absl::Status ContainerManager::RunInfra(const RequestContext& ctx, const store::PodRecord& pod) {
+  const auto config = config_.Get();
+  const std::string& pause_image = config->image.pause_image;
+  if (absl::IsNotFound(images_.Find(pause_image).status())) {
+    image::PullRequest pull{pause_image, std::nullopt};
+    if (!config->image.pause_image_auth_file.empty()) {
+      ASSIGN_OR_RETURN(const registry::Reference ref, registry::ParseReference(pause_image));
+      ASSIGN_OR_RETURN(pull.credentials,
+                       registry::LoadAuthFile(config->image.pause_image_auth_file, ref));
+    }
+    log::Info(ctx, "Pulling the pause image {}", pause_image);
+    auto pulled = images_.Pull(ctx, pull);
+    if (!pulled.ok()) return Annotate(pulled.status(), "pull the pause image");
+  }
+
+  spec::ContainerRequest request;
+  request.name = "POD";
+  request.image = pause_image;
+  if (!config->image.pause_command.empty()) request.command = {config->image.pause_command};
+  request.labels = pod.labels;
+  request.log_path = "pause.log";  // in the bundle dir: pause writes nothing a user needs
+  request.security.readonly_rootfs = true;
+  request.security.namespace_options.network =
+      pod.host_network ? spec::NamespaceMode::kNode : spec::NamespaceMode::kPod;
+  request.security.namespace_options.ipc =
+      pod.host_ipc ? spec::NamespaceMode::kNode : spec::NamespaceMode::kPod;
+  // A PID namespace of its own, which the pod's containers join when they share one.
+  request.security.namespace_options.pid =
+      pod.host_pid ? spec::NamespaceMode::kNode : spec::NamespaceMode::kContainer;
+  request.resources.cpu_shares = 2;  // CRI-O's share for infra containers: it only waits
+  request.resources.cpuset_cpus = config->runtime.infra_ctr_cpuset;
+
+  spec::PodContext pod_config;
+  pod_config.name = pod.name;
+  pod_config.namespace_ = pod.pod_namespace;
+  pod_config.uid = pod.uid;
+  pod_config.attempt = pod.attempt;
+  ASSIGN_OR_RETURN(const store::ContainerRecord infra,
+                   CreateInPod(ctx, pod, std::move(request), std::move(pod_config), true));
+  if (absl::Status started = StartRecord(ctx, infra); !started.ok()) {
+    (void)RemoveRecord(ctx, infra);
+    return started;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(
+    const RequestContext& ctx, const store::PodRecord& pod, spec::ContainerRequest request,
+    spec::PodContext pod_config, bool infra) {
   if (request.image.empty())
     return absl::InvalidArgumentError("config.image.image: must not be empty");
   RETURN_IF_ERROR(CheckLogPath(request.log_path));
@@ -387,6 +456,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const RequestContext& ctx,
   pod_config.log_directory = pod.log_directory.empty()
                                  ? absl::StrCat(options_.default_log_dir, "/", pod.id)
                                  : pod.log_directory;
+  if (infra) pod_config.log_directory = BundleDir(pod.id);
   pod_config.net_ns_path = pod.netns_path;
   pod_config.ipc_ns_path = pod.ipcns_path;
   pod_config.uts_ns_path = pod.utsns_path;
@@ -400,6 +470,13 @@ absl::StatusOr<std::string> ContainerManager::Create(const RequestContext& ctx,
   pod_config.hostname_path = pod.hostname_path;
   if (pod.share_pid && pod.pause_pid > 0) {
     pod_config.pid_ns_path = absl::StrCat("/proc/", pod.pause_pid, "/ns/pid");
+  } else if (pod.share_pid && !pod.infra_container_id.empty() && !infra) {
+    ASSIGN_OR_RETURN(const store::ContainerRecord pause, Current(pod.infra_container_id));
+    if (pause.state != store::ContainerState::kRunning || pause.pid <= 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("pod sandbox ", pod.id, ": its infra container is not running"));
+    }
+    pod_config.pid_ns_path = absl::StrCat("/proc/", pause.pid, "/ns/pid");
   } else if (request.security.namespace_options.pid == spec::NamespaceMode::kPod) {
     // The container asks for the pod's PID namespace, but the pod was made without a
     // shared one (its own options said CONTAINER): each container gets its own, as the
@@ -408,7 +485,8 @@ absl::StatusOr<std::string> ContainerManager::Create(const RequestContext& ctx,
   }
 
   store::ContainerRecord record;
-  record.id = store::NewId();
+  record.id = infra ? pod.id : store::NewId();
+  record.infra = infra;
   record.phase = store::Phase::kCreating;
   record.pod_id = pod.id;
   record.name = request.name;
@@ -513,13 +591,18 @@ absl::StatusOr<std::string> ContainerManager::Create(const RequestContext& ctx,
       state_.UpdateContainer(record.id, [&record](store::ContainerRecord& c) { c = record; })
           .status());
   done = true;
-  log::Info(ctx, "Created container {} ({} in pod {}), image {}", record.id, record.name, pod.id,
-            record.image_ref);
-  return record.id;
+  log::Info(ctx, "Created {} {} ({} in pod {}), image {}", infra ? "infra container" : "container",
+            record.id, record.name, pod.id, record.image_ref);
+  return record;
 }
 
 absl::Status ContainerManager::StartContainer(const RequestContext& ctx, const std::string& id) {
   ASSIGN_OR_RETURN(const store::ContainerRecord container, Status(id));
+  return StartRecord(ctx, container);
+}
+
+absl::Status ContainerManager::StartRecord(const RequestContext& ctx,
+                                           const store::ContainerRecord& container) {
   if (container.state != store::ContainerState::kCreated || container.started_at != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("container ", container.id, " is not in the created state"));
@@ -552,10 +635,13 @@ absl::Status ContainerManager::StartContainer(const RequestContext& ctx, const s
 
 absl::Status ContainerManager::Stop(const RequestContext& ctx, const std::string& id,
                                     std::chrono::seconds timeout) {
-  auto found = Status(id);
-  if (absl::IsNotFound(found.status())) return found.status();
-  RETURN_IF_ERROR(found.status());
-  const store::ContainerRecord container = *found;
+  ASSIGN_OR_RETURN(const store::ContainerRecord container, Status(id));
+  return StopRecord(ctx, container, timeout);
+}
+
+absl::Status ContainerManager::StopRecord(const RequestContext& ctx,
+                                          const store::ContainerRecord& container,
+                                          std::chrono::seconds timeout) {
   if (container.state == store::ContainerState::kExited) return absl::OkStatus();
   ASSIGN_OR_RETURN(const auto handler, HandlerOf(container));
   if (timeout.count() > 0) {
@@ -615,20 +701,33 @@ absl::Status ContainerManager::Cleanup(const RequestContext& ctx,
 
 absl::Status ContainerManager::Remove(const RequestContext& ctx, const std::string& id) {
   auto found = state_.GetContainer(id);
-  if (absl::IsNotFound(found.status())) {
+  if (absl::IsNotFound(found.status()) || (found.ok() && found->infra)) {
     log::Debug(ctx, "Container {} is already gone", id);
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(found.status());
-  if (found->phase == store::Phase::kCreated && found->state != store::ContainerState::kExited) {
-    RETURN_IF_ERROR(Stop(ctx, found->id, std::chrono::seconds(0)));
+  return RemoveRecord(ctx, *found);
+}
+
+absl::Status ContainerManager::RemoveRecord(const RequestContext& ctx,
+                                            const store::ContainerRecord& container) {
+  if (container.phase == store::Phase::kCreated) {
+    ASSIGN_OR_RETURN(const store::ContainerRecord current, Current(container.id));
+    RETURN_IF_ERROR(StopRecord(ctx, current, std::chrono::seconds(0)));
   }
-  RETURN_IF_ERROR(Cleanup(ctx, *found));
-  log::Info(ctx, "Removed container {} ({})", found->id, found->name);
+  RETURN_IF_ERROR(Cleanup(ctx, container));
+  log::Info(ctx, "Removed {} {} ({})", container.infra ? "infra container" : "container",
+            container.id, container.name);
   return absl::OkStatus();
 }
 
 absl::StatusOr<store::ContainerRecord> ContainerManager::Status(const std::string& id) {
+  ASSIGN_OR_RETURN(store::ContainerRecord container, Current(id));
+  if (container.infra) return absl::NotFoundError(absl::StrCat("container \"", id, "\" not found"));
+  return container;
+}
+
+absl::StatusOr<store::ContainerRecord> ContainerManager::Current(const std::string& id) {
   ASSIGN_OR_RETURN(store::ContainerRecord container, state_.GetContainer(id));
   if (container.phase != store::Phase::kCreated) {
     return absl::NotFoundError(absl::StrCat("container \"", id, "\" not found"));
@@ -701,23 +800,30 @@ absl::Status ContainerManager::ReopenLog(const RequestContext&, const std::strin
   return launcher_->ReopenLog(AttachDir(container.id) + "/ctl");
 }
 
-absl::Status ContainerManager::StopAllInPod(const RequestContext& ctx, const std::string& pod_id) {
+std::vector<store::ContainerRecord> ContainerManager::PodContainers(const std::string& pod_id) {
   store::ContainerFilter filter;
   filter.pod_id = pod_id;
-  for (const store::ContainerRecord& container : state_.ListContainers(filter)) {
-    if (container.state == store::ContainerState::kExited) continue;
-    RETURN_IF_ERROR(Stop(ctx, container.id, std::chrono::seconds(0)));
+  filter.include_unfinished = true;
+  filter.include_infra = true;
+  std::vector<store::ContainerRecord> containers = state_.ListContainers(filter);
+  std::stable_partition(containers.begin(), containers.end(),
+                        [](const store::ContainerRecord& c) { return !c.infra; });
+  return containers;
+}
+
+absl::Status ContainerManager::StopAllInPod(const RequestContext& ctx, const std::string& pod_id) {
+  for (const store::ContainerRecord& container : PodContainers(pod_id)) {
+    if (container.phase != store::Phase::kCreated) continue;
+    ASSIGN_OR_RETURN(const store::ContainerRecord current, Current(container.id));
+    RETURN_IF_ERROR(StopRecord(ctx, current, std::chrono::seconds(0)));
   }
   return absl::OkStatus();
 }
 
 absl::Status ContainerManager::RemoveAllInPod(const RequestContext& ctx,
                                               const std::string& pod_id) {
-  store::ContainerFilter filter;
-  filter.pod_id = pod_id;
-  filter.include_unfinished = true;
-  for (const store::ContainerRecord& container : state_.ListContainers(filter)) {
-    RETURN_IF_ERROR(Remove(ctx, container.id));
+  for (const store::ContainerRecord& container : PodContainers(pod_id)) {
+    RETURN_IF_ERROR(RemoveRecord(ctx, container));
   }
   return absl::OkStatus();
 }

@@ -156,16 +156,19 @@ absl::Status Daemon::OpenRuntimeState(const config::Config& config) {
   if (auto handler = handlers_->Lookup(""); handler.ok()) {
     pod_options.pause_binary = (*handler)->monitor_path;  // crio-monitor's "pause" mode
   }
-  pods_ = std::make_unique<sandbox::PodManager>(
-      *state_, pod_options,
-      sandbox::PodContainerHooks{.stop_all =
-                                     [this](const RequestContext& ctx, const std::string& pod) {
-                                       return containers_->StopAllInPod(ctx, pod);
-                                     },
-                                 .remove_all =
-                                     [this](const RequestContext& ctx, const std::string& pod) {
-                                       return containers_->RemoveAllInPod(ctx, pod);
-                                     }});
+  sandbox::PodContainerHooks hooks;
+  hooks.stop_all = [this](const RequestContext& ctx, const std::string& pod) {
+    return containers_->StopAllInPod(ctx, pod);
+  };
+  hooks.remove_all = [this](const RequestContext& ctx, const std::string& pod) {
+    return containers_->RemoveAllInPod(ctx, pod);
+  };
+  if (!config.runtime.drop_infra_ctr) {
+    hooks.run_infra = [this](const RequestContext& ctx, const store::PodRecord& pod) {
+      return containers_->RunInfra(ctx, pod);
+    };
+  }
+  pods_ = std::make_unique<sandbox::PodManager>(*state_, pod_options, std::move(hooks));
   const RequestContext ctx{"startup", "Recover"};
   RETURN_IF_ERROR(containers_->Start(ctx));
   pods_->Recover(ctx);

@@ -163,6 +163,12 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
   bool done = false;
   absl::Cleanup undo = [&] {
     if (done) return;
+    if (hooks_.remove_all) {
+      if (absl::Status removed = hooks_.remove_all(ctx, pod.id); !removed.ok()) {
+        log::Warn(ctx, "Removing the containers of the failed pod {}: {}", pod.id,
+                  removed.message());
+      }
+    }
     if (absl::Status released = Release(pod); !released.ok()) {
       log::Warn(ctx, "Cleaning up the failed pod {}: {}", pod.id, released.message());
     }
@@ -191,13 +197,16 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
                  .hostname = pod.hostname,
                  .sysctls = request.sysctls};
   ASSIGN_OR_RETURN(const PinnedNamespaces pinned, PinNamespaces(pin));
-  if (pod.share_pid && !pod.host_pid) {
-    ASSIGN_OR_RETURN(const pid_t holder, StartPidNamespaceHolder(options_.pause_binary, pod.id));
-    pod.pause_pid = holder;
-  }
   pod.netns_path = pinned.net;
   pod.ipcns_path = pinned.ipc;
   pod.utsns_path = pinned.uts;
+  if (hooks_.run_infra) {
+    RETURN_IF_ERROR(hooks_.run_infra(ctx, pod));
+    pod.infra_container_id = pod.id;
+  } else if (pod.share_pid && !pod.host_pid) {
+    ASSIGN_OR_RETURN(const pid_t holder, StartPidNamespaceHolder(options_.pause_binary, pod.id));
+    pod.pause_pid = holder;
+  }
   pod.phase = store::Phase::kCreated;
   RETURN_IF_ERROR(
       store_.UpdatePod(pod.id, [&pod](store::PodRecord& stored) { stored = pod; }).status());
@@ -267,6 +276,7 @@ void PodManager::Recover(const RequestContext& ctx) {
   for (const auto& pod : store_.ListPods(all)) {
     if (pod.phase != store::Phase::kCreated) {
       log::Warn(ctx, "Removing pod sandbox {} left half-created by an earlier run", pod.id);
+      if (hooks_.remove_all) (void)hooks_.remove_all(ctx, pod.id);
       (void)Release(pod);
       std::error_code ec;
       stdfs::remove_all(pod.run_dir, ec);

@@ -31,7 +31,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     PodRecord, id, phase, name, uid, pod_namespace, attempt, labels, annotations, runtime_handler,
     created_at, state, hostname, log_directory, cgroup_parent, host_network, host_ipc, host_pid,
     share_pid, netns_path, ipcns_path, utsns_path, run_dir, resolv_conf_path, hosts_path,
-    hostname_path, shm_path, ip, additional_ips, config_json, pause_pid)
+    hostname_path, shm_path, ip, additional_ips, config_json, pause_pid,
+    infra_container_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountRecord, container_path, host_path, readonly,
                                                 selinux_relabel, propagation)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, phase, pod_id, name, attempt,
@@ -40,7 +41,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, phase, pod_
                                                 finished_at, exit_code, reason, message, state,
                                                 log_path, bundle_dir, rootfs, pid, monitor_pid,
                                                 stop_signal, tty, stdin, stdin_once, mounts,
-                                                resources_json)
+                                                resources_json, infra)
 
 namespace {
 
@@ -350,6 +351,7 @@ void Store::VisitContainers(const ContainerFilter& filter,
   }
   const auto check = [&](const ContainerRecord& container) {
     if (container.phase != Phase::kCreated && !filter.include_unfinished) return;
+    if (container.infra && !filter.include_infra) return;
     if (!pod.empty() && container.pod_id != pod) return;
     if (filter.state.has_value() && container.state != *filter.state) return;
     if (!LabelsMatch(container.labels, filter.label_selector)) return;

@@ -68,13 +68,22 @@ class ContainerManager {
   /// @param pod_config the pod-level values of the request's sandbox_config
   absl::StatusOr<std::string> Create(const RequestContext& ctx, const std::string& pod_id,
                                      spec::ContainerRequest request, spec::PodContext pod_config);
+  /// Creates and starts the pod's infra (pause) container, for drop_infra_ctr = false:
+  /// pause_image (pulled when missing, with pause_image_auth_file's credentials) running
+  /// pause_command (or the image's own command when that is ""), read-only, in the pod's
+  /// pinned namespaces and, when the pod shares one, as PID 1 of the pod's PID namespace.
+  /// Its id is the pod's, as in CRI-O; the CRI's container calls do not see it. When it
+  /// ends, the pod becomes NotReady. All or nothing.
+  /// @param pod the pod being created (its record exists, its namespaces are pinned)
+  absl::Status RunInfra(const RequestContext& ctx, const store::PodRecord& pod);
   absl::Status StartContainer(const RequestContext& ctx, const std::string& id);
   /// The stop signal, then SIGKILL after `timeout` (0: SIGKILL at once). Idempotent.
   absl::Status Stop(const RequestContext& ctx, const std::string& id, std::chrono::seconds timeout);
   /// Forcibly removes the container (killing it when it runs). A missing one is fine.
   absl::Status Remove(const RequestContext& ctx, const std::string& id);
 
-  /// The record, with its exit taken into account if it just ended.
+  /// The record, with its exit taken into account if it just ended. NotFound for a
+  /// pod's infra container.
   absl::StatusOr<store::ContainerRecord> Status(const std::string& id);
   /// The container's config.json, for verbose status.
   absl::StatusOr<std::string> RuntimeSpec(const store::ContainerRecord& container) const;
@@ -99,6 +108,18 @@ class ContainerManager {
   /// Waits until the container has ended or `timeout` passes.
   bool WaitForExit(const std::string& id, std::chrono::milliseconds timeout);
   void WatchExits();
+  /// Status without hiding infra containers.
+  absl::StatusOr<store::ContainerRecord> Current(const std::string& id);
+  absl::StatusOr<store::ContainerRecord> CreateInPod(const RequestContext& ctx,
+                                                     const store::PodRecord& pod,
+                                                     spec::ContainerRequest request,
+                                                     spec::PodContext pod_config, bool infra);
+  absl::Status StartRecord(const RequestContext& ctx, const store::ContainerRecord& container);
+  absl::Status StopRecord(const RequestContext& ctx, const store::ContainerRecord& container,
+                          std::chrono::seconds timeout);
+  absl::Status RemoveRecord(const RequestContext& ctx, const store::ContainerRecord& container);
+  /// The pod's containers, its infra container last (it holds the namespaces).
+  std::vector<store::ContainerRecord> PodContainers(const std::string& pod_id);
   absl::Status Cleanup(const RequestContext& ctx, const store::ContainerRecord& container);
   absl::StatusOr<std::shared_ptr<const runtime::Handler>> HandlerOf(
       const store::ContainerRecord& container) const;

@@ -1,8 +1,10 @@
 #pragma once
 
-// Pod sandboxes without an infra container: pinned network/IPC/UTS namespaces, a run dir
-// with the files every container of the pod mounts (hostname, resolv.conf, hosts), and a
-// pod-wide /dev/shm. State lives in the store; this class makes and unmakes the host side.
+// Pod sandboxes: pinned network/IPC/UTS namespaces, a run dir with the files every
+// container of the pod mounts (hostname, resolv.conf, hosts), and a pod-wide /dev/shm.
+// No infra container by default (drop_infra_ctr = true); with one, the container module
+// runs it through the run_infra hook. State lives in the store; this class makes and
+// unmakes the host side.
 
 #include <functional>
 #include <map>
@@ -44,6 +46,10 @@ struct PodContainerHooks {
   std::function<absl::Status(const RequestContext&, const std::string& pod_id)> stop_all;
   /// Removes every container of the pod (RemovePodSandbox).
   std::function<absl::Status(const RequestContext&, const std::string& pod_id)> remove_all;
+  /// Creates and starts the pod's infra container (drop_infra_ctr = false), which holds
+  /// its namespaces and, when the pod shares one, its PID namespace. Unset: no infra
+  /// container, and a crio-monitor "pause" holds a shared PID namespace.
+  std::function<absl::Status(const RequestContext&, const store::PodRecord& pod)> run_infra;
 };
 
 class PodManager {

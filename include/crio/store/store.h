@@ -49,6 +49,9 @@ struct PodRecord {
   bool host_pid = false;
   bool share_pid = false;      ///< namespace_options.pid == POD: containers share one PID ns
   std::int32_t pause_pid = 0;  ///< PID 1 of the shared PID namespace (share_pid only)
+  /// The pause container holding the pod's namespaces (drop_infra_ctr = false); it has
+  /// the pod's id, as in CRI-O. "" when the pod has none.
+  std::string infra_container_id;
   // Pinned namespaces (bind-mounted files); "" where the host's is used.
   std::string netns_path;
   std::string ipcns_path;
@@ -104,6 +107,9 @@ struct ContainerRecord {
   bool stdin_once = false;
   std::vector<MountRecord> mounts;
   std::string resources_json;  ///< the OCI linux.resources applied, for status
+  /// The pod's pause container: not a CRI container, so hidden from the CRI's
+  /// container calls and lists.
+  bool infra = false;
 };
 
 /// ListPodSandbox's filter; empty fields match everything.
@@ -121,6 +127,7 @@ struct ContainerFilter {
   std::optional<ContainerState> state;
   Labels label_selector;
   bool include_unfinished = false;  ///< also containers still being created (recovery)
+  bool include_infra = false;       ///< also the pods' pause containers
 };
 
 class Store {

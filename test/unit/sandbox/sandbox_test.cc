@@ -158,18 +158,16 @@ class PodManagerTest : public RootTest {
     options.namespaces_dir = dir_ + "/ns";
     options.cgroup_manager = "cgroupfs";
     options.pause_binary = CRIO_MONITOR_BIN;
-    manager_ = std::make_unique<PodManager>(
-        *store_, options,
-        PodContainerHooks{.stop_all =
-                              [this](const RequestContext&, const std::string&) {
-                                ++stops_;
-                                return absl::OkStatus();
-                              },
-                          .remove_all =
-                              [this](const RequestContext&, const std::string&) {
-                                ++removes_;
-                                return absl::OkStatus();
-                              }});
+    PodContainerHooks hooks;
+    hooks.stop_all = [this](const RequestContext&, const std::string&) {
+      ++stops_;
+      return absl::OkStatus();
+    };
+    hooks.remove_all = [this](const RequestContext&, const std::string&) {
+      ++removes_;
+      return absl::OkStatus();
+    };
+    manager_ = std::make_unique<PodManager>(*store_, options, std::move(hooks));
   }
 
   static PodRequest Request(const std::string& name) {
@@ -308,6 +306,57 @@ TEST_F(PodManagerTest, RecoverRemovesHalfCreatedPods) {
   manager_->Recover(ctx_);
   EXPECT_EQ(store_->GetPod(*ready)->state, store::PodState::kNotReady);
   ASSERT_TRUE(manager_->Remove(ctx_, *ready).ok());
+}
+
+
+TEST_F(PodManagerTest, AnInfraContainerReplacesThePidHolderAndItsFailureLeavesNothing) {
+  // drop_infra_ctr = false: the hook runs the pause container, with the pod's
+  // namespaces already pinned, and the pod records it under its own id.
+  std::vector<store::PodRecord> seen;
+  bool fail = false;
+  PodOptions options;
+  options.runroot = dir_ + "/run";
+  options.namespaces_dir = dir_ + "/ns";
+  options.cgroup_manager = "cgroupfs";
+  options.pause_binary = CRIO_MONITOR_BIN;
+  PodContainerHooks hooks;
+  hooks.stop_all = [this](const RequestContext&, const std::string&) {
+    ++stops_;
+    return absl::OkStatus();
+  };
+  hooks.remove_all = [this](const RequestContext&, const std::string&) {
+    ++removes_;
+    return absl::OkStatus();
+  };
+  hooks.run_infra = [&](const RequestContext&, const store::PodRecord& pod) {
+    seen.push_back(pod);
+    return fail ? absl::NotFoundError("pause image missing") : absl::OkStatus();
+  };
+  PodManager manager(*store_, options, std::move(hooks));
+
+  PodRequest request = Request("with-infra");
+  request.pod.share_pid = true;
+  auto id = manager.Run(ctx_, request);
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(IsNsfsMount(seen[0].netns_path)) << "pinned before the infra container runs";
+  EXPECT_EQ(seen[0].phase, store::Phase::kCreating);
+  const store::PodRecord pod = *store_->GetPod(*id);
+  EXPECT_EQ(pod.infra_container_id, pod.id);
+  EXPECT_EQ(pod.pause_pid, 0) << "the infra container holds the PID namespace, not crio-monitor";
+  EXPECT_TRUE(FindPidNamespaceHolders(pod.id).empty());
+  ASSERT_TRUE(manager.Remove(ctx_, *id).ok());
+  EXPECT_EQ(removes_, 1);
+
+  fail = true;
+  const int removes_before = removes_;
+  EXPECT_TRUE(absl::IsNotFound(manager.Run(ctx_, Request("broken")).status()));
+  EXPECT_EQ(removes_, removes_before + 1) << "a failed run removes what the hook made";
+  store::PodFilter all;
+  all.include_unfinished = true;
+  EXPECT_TRUE(store_->ListPods(all).empty());
+  std::error_code ec;
+  EXPECT_TRUE(stdfs::is_empty(dir_ + "/ns/netns", ec) || !stdfs::exists(dir_ + "/ns/netns"));
 }
 
 }  // namespace

@@ -125,6 +125,27 @@ TEST_F(StoreTest, ObjectsStillBeingCreatedAreNotListed) {
   EXPECT_EQ(store_->ListPods().size(), 1u);
 }
 
+TEST_F(StoreTest, InfraContainersAreListedOnlyWhenAskedForAndSurviveAReopen) {
+  PodRecord pod = Pod("p1", "web");
+  pod.infra_container_id = "p1";
+  ASSERT_TRUE(store_->AddPod(pod).ok());
+  ContainerRecord infra = Container("p1", "p1", "POD", ContainerState::kRunning);
+  infra.infra = true;
+  ASSERT_TRUE(store_->AddContainer(infra).ok());
+  ASSERT_TRUE(store_->AddContainer(Container("c1", "p1", "app", ContainerState::kRunning)).ok());
+  EXPECT_EQ(store_->ListContainers().size(), 1u) << "the CRI never lists a pause container";
+  ContainerFilter by_id;
+  by_id.id = "p1";
+  EXPECT_TRUE(store_->ListContainers(by_id).empty());
+  ContainerFilter all;
+  all.include_infra = true;
+  EXPECT_EQ(store_->ListContainers(all).size(), 2u);
+  Reopen();
+  EXPECT_TRUE(store_->GetContainer("p1")->infra);
+  EXPECT_EQ(store_->GetPod("p1")->infra_container_id, "p1");
+  EXPECT_EQ(store_->ListContainers().size(), 1u);
+}
+
 TEST_F(StoreTest, EverythingSurvivesAReopen) {
   PodRecord pod = Pod("p1", "web", {{"tier", "front"}});
   pod.share_pid = true;
