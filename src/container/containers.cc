@@ -30,6 +30,7 @@
 #include "crio/registry/credentials.h"
 #include "crio/registry/reference.h"
 #include "crio/spec/devices.h"
+#include "monitor_cgroup.h"
 
 namespace crio::container {
 namespace {
@@ -500,6 +501,9 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(
   record.created_at = NowNanos();
   record.state = store::ContainerState::kCreated;
   record.bundle_dir = BundleDir(record.id);
+  record.monitor_cgroup = MonitorCgroupPath(config->runtime.cgroup_manager,
+                                            handler->config.monitor_cgroup, pod.cgroup_parent,
+                                            record.id);
   record.tty = request.tty;
   record.stdin = request.stdin;
   record.stdin_once = request.stdin_once;
@@ -586,6 +590,14 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(
   if (!started.ok()) return Annotate(started.status(), "create the container");
   record.pid = started->container_pid;
   record.monitor_pid = started->monitor_pid;
+  if (!record.monitor_cgroup.empty()) {
+    // As CRI-O does with conmon: a monitor that cannot be moved still supervises.
+    if (absl::Status moved = JoinCgroup(record.monitor_cgroup, started->monitor_pid);
+        !moved.ok()) {
+      log::Warn(ctx, "Moving the monitor of container {} into cgroup {}: {}", record.id,
+                record.monitor_cgroup, moved.message());
+    }
+  }
   record.phase = store::Phase::kCreated;
   RETURN_IF_ERROR(
       state_.UpdateContainer(record.id, [&record](store::ContainerRecord& c) { c = record; })
@@ -687,6 +699,10 @@ absl::Status ContainerManager::Cleanup(const RequestContext& ctx,
       !launcher_->WaitEnd(container.monitor_pid, container.id, kMonitorEndWait)) {
     log::Warn(ctx, "The monitor of container {} (pid {}) is still running", container.id,
               container.monitor_pid);
+  }
+  if (absl::Status removed = RemoveCgroup(container.monitor_cgroup); !removed.ok()) {
+    log::Warn(ctx, "Removing the monitor cgroup of container {}: {}", container.id,
+              removed.message());
   }
   if (auto handler = HandlerOf(container); handler.ok()) {
     RETURN_IF_ERROR((*handler)->runtime->Delete(ctx, container.id, /*force=*/true));

@@ -41,7 +41,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, phase, pod_
                                                 finished_at, exit_code, reason, message, state,
                                                 log_path, bundle_dir, rootfs, pid, monitor_pid,
                                                 stop_signal, tty, stdin, stdin_once, mounts,
-                                                resources_json, infra)
+                                                resources_json, infra,
+                                                monitor_cgroup)
 
 namespace {
 

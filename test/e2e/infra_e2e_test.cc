@@ -152,3 +152,69 @@ TEST_F(InfraTest, AMissingPauseImageFailsThePodAndLeavesNothing) {
 
 }  // namespace
 }  // namespace crio::e2e
+
+namespace crio::e2e {
+namespace {
+
+// monitor_cgroup = "pod" with cgroupfs: each monitor runs in <pod parent>/crio-conmon-<id>.
+class MonitorCgroupTest : public LifecycleTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(fixture_, nullptr) << "the registry fixture did not start";
+    dirs_.Write("crio.conf.d/20-monitor-cgroup.conf",
+                "[crio.runtime.runtimes.runc]\nmonitor_cgroup = \"pod\"\n");
+    LifecycleTest::SetUp();
+  }
+};
+
+// Mount points of the cgroup hierarchies.
+std::vector<std::string> CgroupMounts() {
+  std::vector<std::string> mounts;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(" - cgroup") == std::string::npos) continue;
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 5; ++i) fields >> field;
+    mounts.push_back(field);
+  }
+  return mounts;
+}
+
+TEST_F(MonitorCgroupTest, TheMonitorRunsInItsOwnCgroupUnderThePod) {
+  const v1::PodSandboxConfig pod_config = PodConfig("monitored");
+  std::string pod;
+  ASSERT_TRUE(RunPod(pod_config, &pod).ok()) << daemon_->Log();
+  std::string id;
+  ASSERT_TRUE(Create(pod, pod_config, ContainerConfig("app", {"sleep", "3600"}), &id).ok())
+      << daemon_->Log();
+  ASSERT_TRUE(Start(id).ok());
+  const auto record = nlohmann::json::parse(
+      Slurp(dirs_.root() + "/lib/state/containers/" + id + ".json"), nullptr, false);
+  ASSERT_TRUE(record.is_object());
+  const int monitor = record.value("monitor_pid", 0);
+  ASSERT_GT(monitor, 0);
+  const std::string expected = "/crio-e2e/crio-conmon-" + id;
+  std::istringstream lines(Slurp("/proc/" + std::to_string(monitor) + "/cgroup"));
+  std::string line;
+  int hierarchies = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    ++hierarchies;
+    EXPECT_EQ(line.substr(line.rfind(':') + 1), expected) << line;
+  }
+  EXPECT_GT(hierarchies, 0);
+  EXPECT_EQ(daemon_->Log().find("Moving the monitor"), std::string::npos) << daemon_->Log();
+
+  ASSERT_TRUE(Stop(id, 0).ok());
+  ASSERT_TRUE(RemoveContainer(id).ok());
+  for (const std::string& mount : CgroupMounts()) {
+    EXPECT_FALSE(std::filesystem::exists(mount + expected)) << mount + expected << " is left";
+  }
+  ASSERT_TRUE(RemovePod(pod).ok());
+  ExpectNothingLeft();
+}
+
+}  // namespace
+}  // namespace crio::e2e

@@ -101,6 +101,7 @@ struct ContainerRecord {
   std::string rootfs;  ///< the root filesystem path
   std::int32_t pid = 0;
   std::int32_t monitor_pid = 0;
+  std::string monitor_cgroup;  ///< the monitor's own cgroup (monitor_cgroup = "pod"), or ""
   std::string stop_signal;  ///< from the image, e.g. "SIGTERM"
   bool tty = false;
   bool stdin = false;
