@@ -320,9 +320,8 @@ bool ContainerManager::CollectExit(const std::string& id) {
   if (ended_now && updated.ok() && updated->infra) {
     // The pause container held the pod together: without it the pod cannot run
     // containers, and NotReady tells the kubelet to make a new one (as in CRI-O).
-    (void)state_.UpdatePod(updated->pod_id, [](store::PodRecord& pod) {
-      pod.state = store::PodState::kNotReady;
-    });
+    (void)state_.UpdatePod(updated->pod_id,
+                           [](store::PodRecord& pod) { pod.state = store::PodState::kNotReady; });
   }
   if (ended_now) {
     // As CRI-O does when a container stops: its root filesystem is unmounted now (the
@@ -422,9 +421,11 @@ absl::Status ContainerManager::RunInfra(const RequestContext& ctx, const store::
   return absl::OkStatus();
 }
 
-absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(
-    const RequestContext& ctx, const store::PodRecord& pod, spec::ContainerRequest request,
-    spec::PodContext pod_config, bool infra) {
+absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const RequestContext& ctx,
+                                                                     const store::PodRecord& pod,
+                                                                     spec::ContainerRequest request,
+                                                                     spec::PodContext pod_config,
+                                                                     bool infra) {
   if (request.image.empty())
     return absl::InvalidArgumentError("config.image.image: must not be empty");
   RETURN_IF_ERROR(CheckLogPath(request.log_path));
@@ -501,9 +502,8 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(
   record.created_at = NowNanos();
   record.state = store::ContainerState::kCreated;
   record.bundle_dir = BundleDir(record.id);
-  record.monitor_cgroup = MonitorCgroupPath(config->runtime.cgroup_manager,
-                                            handler->config.monitor_cgroup, pod.cgroup_parent,
-                                            record.id);
+  record.monitor_cgroup = MonitorCgroupPath(
+      config->runtime.cgroup_manager, handler->config.monitor_cgroup, pod.cgroup_parent, record.id);
   record.tty = request.tty;
   record.stdin = request.stdin;
   record.stdin_once = request.stdin_once;
@@ -592,8 +592,7 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(
   record.monitor_pid = started->monitor_pid;
   if (!record.monitor_cgroup.empty()) {
     // As CRI-O does with conmon: a monitor that cannot be moved still supervises.
-    if (absl::Status moved = JoinCgroup(record.monitor_cgroup, started->monitor_pid);
-        !moved.ok()) {
+    if (absl::Status moved = JoinCgroup(record.monitor_cgroup, started->monitor_pid); !moved.ok()) {
       log::Warn(ctx, "Moving the monitor of container {} into cgroup {}: {}", record.id,
                 record.monitor_cgroup, moved.message());
     }

@@ -34,7 +34,8 @@ std::vector<Hierarchy> CgroupHierarchies() {
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
   while (std::getline(in, line)) {
-    // <id> <parent> <major:minor> <root> <mount point> <options> [optional...] - <type> <source> <super options>
+    // <id> <parent> <major:minor> <root> <mount point> <options> [optional...] - <type> <source>
+    // <super options>
     const auto dash = line.find(" - ");
     if (dash == std::string::npos) continue;
     std::vector<std::string> head = absl::StrSplit(line.substr(0, dash), ' ');
@@ -106,8 +107,7 @@ bool Clean(const std::string& path) {
 
 }  // namespace
 
-std::string MonitorCgroupPath(const std::string& cgroup_manager,
-                              const std::string& monitor_cgroup,
+std::string MonitorCgroupPath(const std::string& cgroup_manager, const std::string& monitor_cgroup,
                               const std::string& pod_cgroup_parent,
                               const std::string& container_id) {
   if (cgroup_manager != "cgroupfs" || monitor_cgroup != "pod") return "";

@@ -15,8 +15,7 @@
 namespace crio::container {
 
 /// The monitor's cgroup path (the same in every hierarchy); "" = it stays where it is.
-std::string MonitorCgroupPath(const std::string& cgroup_manager,
-                              const std::string& monitor_cgroup,
+std::string MonitorCgroupPath(const std::string& cgroup_manager, const std::string& monitor_cgroup,
                               const std::string& pod_cgroup_parent,
                               const std::string& container_id);
 

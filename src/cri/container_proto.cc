@@ -1,5 +1,9 @@
 #include "container_proto.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include <atomic>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -31,18 +35,52 @@ void SetMetadata(const store::ContainerRecord& c, v1::ContainerMetadata* metadat
 
 }  // namespace
 
+void FillProtoContainer(const store::ContainerRecord& c, v1::Container* out) {
+  out->Clear();
+  out->set_id(c.id);
+  out->set_pod_sandbox_id(c.pod_id);
+  SetMetadata(c, out->mutable_metadata());
+  out->mutable_image()->set_image(c.image);
+  out->set_image_ref(c.image_ref);
+  out->set_image_id(c.image_id);
+  out->set_state(State(c.state));
+  out->set_created_at(c.created_at);
+  out->mutable_labels()->insert(c.labels.begin(), c.labels.end());
+  out->mutable_annotations()->insert(c.annotations.begin(), c.annotations.end());
+}
+
 v1::Container ToProtoContainer(const store::ContainerRecord& c) {
   v1::Container out;
-  out.set_id(c.id);
-  out.set_pod_sandbox_id(c.pod_id);
-  SetMetadata(c, out.mutable_metadata());
-  out.mutable_image()->set_image(c.image);
-  out.set_image_ref(c.image_ref);
-  out.set_image_id(c.image_id);
-  out.set_state(State(c.state));
-  out.set_created_at(c.created_at);
-  out.mutable_labels()->insert(c.labels.begin(), c.labels.end());
-  out.mutable_annotations()->insert(c.annotations.begin(), c.annotations.end());
+  FillProtoContainer(c, &out);
+  return out;
+}
+
+std::string EncodeListEntry(const store::ContainerRecord& container) {
+  v1::Container message;
+  FillProtoContainer(container, &message);
+  return message.SerializeAsString();
+}
+
+std::string EncodeContainerList(const store::Store& state, const store::ContainerFilter& filter) {
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  constexpr std::uint32_t kTag =
+      WireFormatLite::MakeTag(v1::ListContainersResponse::kContainersFieldNumber,
+                              WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  // Sized like the last answer, so that the buffer rarely grows while it is filled.
+  static std::atomic<std::size_t> last_size{0};
+  std::string out;
+  out.reserve(last_size.load(std::memory_order_relaxed) + 4096);
+  state.VisitContainers(filter, [&out](const store::ContainerRecord& c) {
+    const std::string entry = c.list_entry.empty() ? EncodeListEntry(c) : std::string();
+    const std::string& bytes = c.list_entry.empty() ? entry : c.list_entry;
+    std::uint8_t header[10];  // two varint32s of at most 5 bytes each
+    std::uint8_t* end = CodedOutputStream::WriteVarint32ToArray(kTag, header);
+    end = CodedOutputStream::WriteVarint32ToArray(static_cast<std::uint32_t>(bytes.size()), end);
+    out.append(reinterpret_cast<const char*>(header), static_cast<std::size_t>(end - header));
+    out.append(bytes);
+  });
+  last_size.store(out.size(), std::memory_order_relaxed);
   return out;
 }
 

@@ -10,9 +10,11 @@ namespace crio::cri {
 
 namespace v1 = ::runtime::v1;
 
-class RuntimeService final : public v1::RuntimeService::Service {
+class RuntimeService final
+    : public v1::RuntimeService::WithRawCallbackMethod_ListContainers<v1::RuntimeService::Service> {
  public:
-  explicit RuntimeService(const ServiceOptions& options) : options_(options) {}
+  /// Also makes the store keep each container's ListContainers entry.
+  explicit RuntimeService(const ServiceOptions& options);
 
   // version.cc
   grpc::Status Version(grpc::ServerContext* context, const v1::VersionRequest* request,
@@ -53,9 +55,11 @@ class RuntimeService final : public v1::RuntimeService::Service {
   grpc::Status RemoveContainer(grpc::ServerContext* context,
                                const v1::RemoveContainerRequest* request,
                                v1::RemoveContainerResponse* response) override;
-  grpc::Status ListContainers(grpc::ServerContext* context,
-                              const v1::ListContainersRequest* request,
-                              v1::ListContainersResponse* response) override;
+  // A raw callback method: the response is encoded straight from the store's records
+  // (EncodeContainerList) instead of being built as messages and serialized by gRPC.
+  grpc::ServerUnaryReactor* ListContainers(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::Status ContainerStatus(grpc::ServerContext* context,
                                const v1::ContainerStatusRequest* request,
                                v1::ContainerStatusResponse* response) override;

@@ -31,8 +31,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     PodRecord, id, phase, name, uid, pod_namespace, attempt, labels, annotations, runtime_handler,
     created_at, state, hostname, log_directory, cgroup_parent, host_network, host_ipc, host_pid,
     share_pid, netns_path, ipcns_path, utsns_path, run_dir, resolv_conf_path, hosts_path,
-    hostname_path, shm_path, ip, additional_ips, config_json, pause_pid,
-    infra_container_id)
+    hostname_path, shm_path, ip, additional_ips, config_json, pause_pid, infra_container_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountRecord, container_path, host_path, readonly,
                                                 selinux_relabel, propagation)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, phase, pod_id, name, attempt,
@@ -41,8 +40,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, phase, pod_
                                                 finished_at, exit_code, reason, message, state,
                                                 log_path, bundle_dir, rootfs, pid, monitor_pid,
                                                 stop_signal, tty, stdin, stdin_once, mounts,
-                                                resources_json, infra,
-                                                monitor_cgroup)
+                                                resources_json, infra, monitor_cgroup)
 
 namespace {
 
@@ -284,8 +282,10 @@ absl::Status Store::AddContainer(const ContainerRecord& container) {
   }
   RETURN_IF_ERROR(
       fs::WriteFileAtomic(ContainerFile(container.id), ContainerToJson(container), 0600));
+  ContainerRecord added = container;
+  added.list_entry = encode_ ? encode_(added) : std::string();
   absl::MutexLock lock(&mu_);
-  containers_.emplace(container.id, container);
+  containers_.emplace(added.id, std::move(added));
   return absl::OkStatus();
 }
 
@@ -304,6 +304,7 @@ absl::StatusOr<ContainerRecord> Store::UpdateContainer(
   change(updated);
   updated.id = id;
   RETURN_IF_ERROR(fs::WriteFileAtomic(ContainerFile(id), ContainerToJson(updated), 0600));
+  updated.list_entry = encode_ ? encode_(updated) : std::string();
   absl::MutexLock lock(&mu_);
   containers_[id] = updated;  // only writers erase, and they wait on write_mu_
   return updated;
@@ -333,6 +334,15 @@ std::vector<ContainerRecord> Store::ListContainers(const ContainerFilter& filter
   std::vector<ContainerRecord> containers;
   VisitContainers(filter, [&containers](const ContainerRecord& c) { containers.push_back(c); });
   return containers;
+}
+
+void Store::SetContainerEncoder(std::function<std::string(const ContainerRecord&)> encode) {
+  absl::MutexLock write_lock(&write_mu_);
+  encode_ = std::move(encode);
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, container] : containers_) {
+    container.list_entry = encode_ ? encode_(container) : std::string();
+  }
 }
 
 void Store::VisitContainers(const ContainerFilter& filter,

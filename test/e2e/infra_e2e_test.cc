@@ -60,8 +60,7 @@ TEST_F(InfraTest, ThePauseContainerHoldsThePodAndIsNotACriContainer) {
   EXPECT_NE(daemon_->Log().find("Created infra container " + pod), std::string::npos);
   const int pause_pid = InfraPid(pod);
   ASSERT_GT(pause_pid, 0);
-  EXPECT_EQ(Slurp("/proc/" + std::to_string(pause_pid) + "/cmdline"),
-            kPauseCmdline);
+  EXPECT_EQ(Slurp("/proc/" + std::to_string(pause_pid) + "/cmdline"), kPauseCmdline);
 
   // Hidden from the CRI's container calls.
   EXPECT_TRUE(List().empty());
@@ -103,8 +102,7 @@ TEST_F(InfraTest, ThePauseContainerHoldsThePodAndIsNotACriContainer) {
   ASSERT_TRUE(Create(pod, pod_config, ContainerConfig("second", {"sleep", "3600"}), &second).ok())
       << daemon_->Log();
   ASSERT_TRUE(Start(second).ok());
-  EXPECT_EQ(ExecOut(second, {"cat", "/proc/1/cmdline"}),
-            kPauseCmdline);
+  EXPECT_EQ(ExecOut(second, {"cat", "/proc/1/cmdline"}), kPauseCmdline);
   EXPECT_EQ(List().size(), 2u);
 
   ASSERT_TRUE(RemovePod(pod).ok()) << daemon_->Log();
@@ -132,9 +130,9 @@ TEST_F(InfraTest, APodWhosePauseContainerDiedIsNotReady) {
 }
 
 TEST_F(InfraTest, AMissingPauseImageFailsThePodAndLeavesNothing) {
-  dirs_.Write("crio.conf.d/30-bad-pause.conf",
-              "[crio.image]\npause_image = \"" + fixture_->Image("busybox") +
-                  "-does-not-exist\"\n");
+  dirs_.Write(
+      "crio.conf.d/30-bad-pause.conf",
+      "[crio.image]\npause_image = \"" + fixture_->Image("busybox") + "-does-not-exist\"\n");
   daemon_.reset();
   StartDaemon();
   std::string pod;
@@ -143,9 +141,8 @@ TEST_F(InfraTest, AMissingPauseImageFailsThePodAndLeavesNothing) {
   EXPECT_NE(status.error_message().find("pause image"), std::string::npos)
       << status.error_message();
   v1::ListPodSandboxResponse pods;
-  ASSERT_TRUE(daemon_->runtime()
-                  .ListPodSandbox(Context().get(), v1::ListPodSandboxRequest(), &pods)
-                  .ok());
+  ASSERT_TRUE(
+      daemon_->runtime().ListPodSandbox(Context().get(), v1::ListPodSandboxRequest(), &pods).ok());
   EXPECT_EQ(pods.items_size(), 0);
   ExpectNothingLeft();
 }

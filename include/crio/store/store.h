@@ -102,7 +102,7 @@ struct ContainerRecord {
   std::int32_t pid = 0;
   std::int32_t monitor_pid = 0;
   std::string monitor_cgroup;  ///< the monitor's own cgroup (monitor_cgroup = "pod"), or ""
-  std::string stop_signal;  ///< from the image, e.g. "SIGTERM"
+  std::string stop_signal;     ///< from the image, e.g. "SIGTERM"
   bool tty = false;
   bool stdin = false;
   bool stdin_once = false;
@@ -111,6 +111,9 @@ struct ContainerRecord {
   /// The pod's pause container: not a CRI container, so hidden from the CRI's
   /// container calls and lists.
   bool infra = false;
+  /// The record in the form a list answer carries it, kept by the store with every
+  /// change when an encoder is set (SetContainerEncoder); never persisted.
+  std::string list_entry;
 };
 
 /// ListPodSandbox's filter; empty fields match everything.
@@ -163,6 +166,10 @@ class Store {
   /// under the store's reader lock: it must not call the store.
   void VisitContainers(const ContainerFilter& filter,
                        const std::function<void(const ContainerRecord&)>& visit) const;
+  /// From now on every container's `list_entry` is `encode(record)`, refreshed with each
+  /// change: a list answer is then the entries side by side, with no encoding per call.
+  /// `encode` runs with the store's locks held: it must not call the store.
+  void SetContainerEncoder(std::function<std::string(const ContainerRecord&)> encode);
 
  private:
   explicit Store(std::string dir) : dir_(std::move(dir)) {}
@@ -182,6 +189,7 @@ class Store {
   mutable absl::Mutex mu_;
   std::map<std::string, PodRecord> pods_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ContainerRecord> containers_ ABSL_GUARDED_BY(mu_);
+  std::function<std::string(const ContainerRecord&)> encode_ ABSL_GUARDED_BY(write_mu_);
 };
 
 // JSON forms, as stored on disk (exposed for tests and verbose status).

@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "container_proto.h"
 #include "crio/version.h"
 #include "fake_http.h"
 #include "runtime_service.h"
@@ -217,11 +219,91 @@ TEST_F(RuntimeServiceTest, PodAndContainerCallsCheckTheirRequest) {
   v1::ContainerStatusResponse status;
   EXPECT_EQ(service.ContainerStatus(&context, &status_request, &status).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  v1::ListContainersResponse listed;
-  EXPECT_TRUE(
-      service.ListContainers(&context, &v1::ListContainersRequest::default_instance(), &listed)
-          .ok());
-  EXPECT_EQ(listed.containers_size(), 0);
+  EXPECT_TRUE(EncodeContainerList(*state_, {}).empty()) << "no container, an empty response";
+}
+
+TEST_F(RuntimeServiceTest, TheEncodedContainerListIsTheResponseTheMessagesWouldGive) {
+  store::PodRecord pod;
+  pod.id = "pod1";
+  pod.phase = store::Phase::kCreated;
+  pod.name = "web";
+  pod.pod_namespace = "default";
+  ASSERT_TRUE(state_->AddPod(pod).ok());
+  v1::ListContainersResponse expected;
+  for (int i = 0; i < 40; ++i) {
+    store::ContainerRecord c;
+    c.id = "c" + std::to_string(100 + i);
+    c.phase = store::Phase::kCreated;
+    c.pod_id = "pod1";
+    c.name = "app" + std::to_string(i);
+    c.attempt = static_cast<std::uint32_t>(i);
+    c.image = "busybox";
+    c.image_id = "sha256:" + std::string(64, 'a');
+    c.image_ref = "example.com/busybox@sha256:" + std::string(64, 'b');
+    c.state = i % 2 == 0 ? store::ContainerState::kRunning : store::ContainerState::kExited;
+    c.created_at = 1700000000000000000 + i;
+    // Every other record has labels and annotations, so that the reused message must
+    // forget those of the one before.
+    if (i % 2 == 0) {
+      c.labels = {{"app", "web"}, {"n", std::to_string(i)}};
+      c.annotations = {{"note", std::string(static_cast<std::size_t>(i) * 10, 'x')}};
+    }
+    ASSERT_TRUE(state_->AddContainer(c).ok());
+    if (i % 2 == 0) *expected.add_containers() = ToProtoContainer(c);
+  }
+  store::ContainerRecord infra;
+  infra.id = "pod1";
+  infra.phase = store::Phase::kCreated;
+  infra.pod_id = "pod1";
+  infra.name = "POD";
+  infra.infra = true;
+  ASSERT_TRUE(state_->AddContainer(infra).ok());
+
+  store::ContainerFilter running;
+  running.state = store::ContainerState::kRunning;
+  // Without kept entries (each encoded on the spot), then with them (the daemon's way).
+  for (const bool kept : {false, true}) {
+    SCOPED_TRACE(kept ? "entries kept by the store" : "entries encoded per call");
+    if (kept) {
+      state_->SetContainerEncoder(EncodeListEntry);
+      // A change after the encoder was set re-encodes the entry.
+      ASSERT_TRUE(state_
+                      ->UpdateContainer(
+                          "c100", [](store::ContainerRecord& c) { c.labels["changed"] = "yes"; })
+                      .ok());
+      expected.mutable_containers(0)->mutable_labels()->insert({"changed", "yes"});
+      EXPECT_FALSE(state_->GetContainer("c101")->list_entry.empty());
+    }
+    v1::ListContainersResponse decoded;
+    ASSERT_TRUE(decoded.ParseFromString(EncodeContainerList(*state_, running)));
+    ASSERT_EQ(decoded.containers_size(), 20);
+    // Maps serialize in no fixed order: compare message by message, maps as maps.
+    for (int i = 0; i < decoded.containers_size(); ++i) {
+      const v1::Container& got = decoded.containers(i);
+      const v1::Container& want = expected.containers(i);
+      EXPECT_EQ(got.id(), want.id());
+      EXPECT_EQ(got.metadata().attempt(), want.metadata().attempt());
+      EXPECT_EQ(got.state(), want.state());
+      EXPECT_EQ(got.image_ref(), want.image_ref());
+      using Map = std::map<std::string, std::string>;
+      const Map got_labels(got.labels().begin(), got.labels().end());
+      const Map want_labels(want.labels().begin(), want.labels().end());
+      const Map got_annotations(got.annotations().begin(), got.annotations().end());
+      const Map want_annotations(want.annotations().begin(), want.annotations().end());
+      EXPECT_EQ(got_labels, want_labels);
+      EXPECT_EQ(got_annotations, want_annotations);
+      v1::Container got_plain = got;
+      v1::Container want_plain = want;
+      got_plain.clear_labels();
+      got_plain.clear_annotations();
+      want_plain.clear_labels();
+      want_plain.clear_annotations();
+      EXPECT_EQ(got_plain.SerializeAsString(), want_plain.SerializeAsString()) << i;
+    }
+  }
+  v1::ListContainersResponse all;
+  ASSERT_TRUE(all.ParseFromString(EncodeContainerList(*state_, {})));
+  EXPECT_EQ(all.containers_size(), 40) << "the pod's infra container is never listed";
 }
 
 }  // namespace
