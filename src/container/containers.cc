@@ -191,7 +191,8 @@ ContainerManager::ContainerManager(store::Store& state, image::ImageStore& image
       handlers_(std::move(handlers)),
       launcher_(std::move(launcher)),
       options_(std::move(options)),
-      host_facts_(ProbeHostFacts({})) {}
+      host_facts_(ProbeHostFacts({})),
+      trash_(std::make_unique<fs::Trash>(options_.runroot + "/containers/.trash")) {}
 
 ContainerManager::~ContainerManager() {
   if (wake_fd_ >= 0) {
@@ -707,10 +708,13 @@ absl::Status ContainerManager::Cleanup(const RequestContext& ctx,
     RETURN_IF_ERROR((*handler)->runtime->Delete(ctx, container.id, /*force=*/true));
   }
   RETURN_IF_ERROR(rootfs_.Remove(ctx, container.id));
-  std::error_code ec;
-  stdfs::remove_all(BundleDir(container.id), ec);
-  stdfs::remove_all(AttachDir(container.id), ec);
-  stdfs::remove(ExitFile(container.id), ec);
+  // Deleted in the background, so that the answer does not wait on the disk.
+  for (const std::string& path :
+       {BundleDir(container.id), AttachDir(container.id), ExitFile(container.id)}) {
+    if (absl::Status discarded = trash_->Discard(path); !discarded.ok()) {
+      log::Warn(ctx, "Removing {}: {}", path, discarded.message());
+    }
+  }
   return state_.RemoveContainer(container.id);
 }
 

@@ -334,7 +334,9 @@ absl::Status CopyLayers(const std::vector<std::string>& layer_dirs, const std::s
 }
 
 RootfsManager::RootfsManager(RootfsOptions options, ImageStore& store)
-    : options_(std::move(options)), store_(store) {}
+    : options_(std::move(options)),
+      store_(store),
+      trash_(std::make_unique<fs::Trash>(options_.dir + "/.trash")) {}
 
 RootfsManager::~RootfsManager() { store_.SetUsersOfImage(nullptr); }
 
@@ -406,8 +408,21 @@ absl::Status RootfsManager::MountOverlay(const Rootfs& rootfs,
     relative.push_back((layer.parent_path().filename() / layer.filename()).string());
   }
   const std::string dir = ContainerDir(rootfs.container_id);
-  const std::string options = absl::StrCat("lowerdir=", absl::StrJoin(relative, ":"),
-                                           ",upperdir=", dir, "/diff,workdir=", dir, "/work");
+  const std::string upper_and_work =
+      absl::StrCat(",upperdir=", dir, "/diff,workdir=", dir, "/work");
+  // Absolute layer paths when they fit (most images): one mount(2) from this thread.
+  std::vector<std::string> absolute(lower_dirs.rbegin(), lower_dirs.rend());
+  const std::string direct =
+      absl::StrCat("lowerdir=", absl::StrJoin(absolute, ":"), upper_and_work);
+  if (direct.size() <= kMaxMountOptions) {
+    if (::mount("overlay", rootfs.path.c_str(), "overlay", 0, direct.c_str()) != 0) {
+      return fs::ErrnoStatus(errno, absl::StrCat("mount overlay on ", rootfs.path));
+    }
+    return absl::OkStatus();
+  }
+  // Otherwise relative to the layers dir, from a child that can change its directory.
+  const std::string options =
+      absl::StrCat("lowerdir=", absl::StrJoin(relative, ":"), upper_and_work);
   if (options.size() > kMaxMountOptions) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the image's ", lower_dirs.size(), " layers do not fit in overlay mount options"));
@@ -512,7 +527,7 @@ absl::Status RootfsManager::Remove(const RequestContext& ctx, const std::string&
   if (!ValidContainerId(container_id)) return absl::OkStatus();  // never created
   const std::string dir = ContainerDir(container_id);
   RETURN_IF_ERROR(UnmountPath(dir + "/merged"));
-  RETURN_IF_ERROR(RemoveAll(dir));
+  RETURN_IF_ERROR(trash_->Discard(dir));
   absl::MutexLock lock(&mu_);
   if (rootfs_.erase(container_id) != 0) {
     log::Debug(ctx, "Removed the root filesystem of {}", container_id);

@@ -203,9 +203,13 @@ absl::StatusOr<PodRecord> Store::UpdatePod(const std::string& id,
       return absl::NotFoundError(absl::StrCat("pod sandbox \"", id, "\" not found"));
     updated = it->second;
   }
+  const std::string before = PodToJson(updated);
   change(updated);
   updated.id = id;
-  RETURN_IF_ERROR(fs::WriteFileAtomic(PodFile(id), PodToJson(updated), 0600));
+  const std::string after = PodToJson(updated);
+  // A change that changed nothing (an exit collected twice) costs no write and fsync.
+  if (after == before) return updated;
+  RETURN_IF_ERROR(fs::WriteFileAtomic(PodFile(id), after, 0600));
   absl::MutexLock lock(&mu_);
   pods_[id] = updated;  // only writers erase, and they wait on write_mu_
   return updated;
@@ -301,9 +305,12 @@ absl::StatusOr<ContainerRecord> Store::UpdateContainer(
     }
     updated = it->second;
   }
+  const std::string before = ContainerToJson(updated);
   change(updated);
   updated.id = id;
-  RETURN_IF_ERROR(fs::WriteFileAtomic(ContainerFile(id), ContainerToJson(updated), 0600));
+  const std::string after = ContainerToJson(updated);
+  if (after == before) return updated;  // nothing to write, nothing to re-encode
+  RETURN_IF_ERROR(fs::WriteFileAtomic(ContainerFile(id), after, 0600));
   updated.list_entry = encode_ ? encode_(updated) : std::string();
   absl::MutexLock lock(&mu_);
   containers_[id] = updated;  // only writers erase, and they wait on write_mu_

@@ -252,8 +252,19 @@ class LifecycleTest : public ::testing::Test {
     std::error_code ec;
     EXPECT_TRUE(std::filesystem::is_empty(dirs_.root() + "/lib/state/containers", ec));
     EXPECT_TRUE(std::filesystem::is_empty(dirs_.root() + "/lib/state/pods", ec));
-    EXPECT_TRUE(std::filesystem::is_empty(dirs_.root() + "/lib/rootfs", ec) ||
-                !std::filesystem::exists(dirs_.root() + "/lib/rootfs"));
+    // Removed root filesystems go through <rootfs>/.trash, emptied in the background.
+    const std::string rootfs_dir = dirs_.root() + "/lib/rootfs";
+    for (const auto& entry : std::filesystem::directory_iterator(rootfs_dir, ec)) {
+      EXPECT_EQ(entry.path().filename(), ".trash") << entry.path() << " is left";
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!std::filesystem::is_empty(rootfs_dir + "/.trash", ec) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(std::filesystem::is_empty(rootfs_dir + "/.trash", ec) ||
+                !std::filesystem::exists(rootfs_dir + "/.trash"))
+        << "the trash of removed root filesystems is not emptied";
     const std::string runc_root = dirs_.root() + "/run/runc";
     EXPECT_TRUE(!std::filesystem::exists(runc_root) || std::filesystem::is_empty(runc_root, ec))
         << "runc still knows a container";

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "crio/common/log.h"
+#include "crio/common/trash.h"
 #include "crio/config/config_holder.h"
 #include "crio/image/rootfs.h"
 #include "crio/image/store.h"
@@ -132,6 +133,8 @@ class ContainerManager {
   std::unique_ptr<monitor::MonitorLauncher> launcher_;
   ContainerOptions options_;
   spec::RuntimeDefaults host_facts_;
+  /// <runroot>/containers/.trash: removed bundles, attach dirs and exit files.
+  std::unique_ptr<fs::Trash> trash_;
 
   int inotify_fd_ = -1;
   int wake_fd_ = -1;  ///< eventfd that stops the watcher

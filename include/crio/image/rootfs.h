@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "crio/common/digest.h"
 #include "crio/common/log.h"
+#include "crio/common/trash.h"
 #include "crio/image/store.h"
 
 namespace crio::image {
@@ -70,7 +71,9 @@ class RootfsManager {
   /// Unmounts (lazily if busy); the container's files stay. Missing: not an error.
   absl::Status Unmount(const std::string& container_id);
 
-  /// Unmounts and deletes everything of the container's root filesystem. Idempotent.
+  /// Unmounts and deletes everything of the container's root filesystem: the tree
+  /// leaves the rootfs dir at once and is deleted from <dir>/.trash just after.
+  /// Idempotent.
   absl::Status Remove(const RequestContext& ctx, const std::string& container_id);
 
   std::optional<Rootfs> Get(const std::string& container_id) const;
@@ -96,6 +99,8 @@ class RootfsManager {
 
   mutable absl::Mutex mu_;
   std::map<std::string, Rootfs> rootfs_ ABSL_GUARDED_BY(mu_);
+  /// <dir>/.trash: removed trees are deleted there, off RemoveContainer's path.
+  std::unique_ptr<fs::Trash> trash_;
 };
 
 /// Copies layers (bottom first) into `target` as overlayfs would show them: overlay

@@ -153,6 +153,30 @@ TEST_P(RootfsTest, RecordsSurviveReopeningAndRemountWorks) {
   ASSERT_TRUE(manager_->Remove(ctx_, "ctr1").ok());
 }
 
+TEST_P(RootfsTest, AnImageWhoseLayerPathsDoNotFitInOneMountIsStillMerged) {
+  // 45 layers: their absolute paths pass the page that mount options fit in, so the
+  // overlay is mounted from a child with relative paths (or copied, in copy mode).
+  std::vector<std::string> layers;
+  for (int i = 0; i < 45; ++i) {
+    layers.push_back(MakeLayer({{"layers/" + std::to_string(i), std::to_string(i) + "\n"},
+                                {"etc/top", std::to_string(i) + "\n"}}));
+  }
+  registry_.AddImage("tall", layers);
+  auto tall = store_->Pull(ctx_, PullRequest{"reg.example/app:tall", std::nullopt});
+  ASSERT_TRUE(tall.ok()) << tall.status();
+  ASSERT_EQ(tall->layers.size(), 45u);
+  std::size_t absolute = 0;
+  for (const LayerRecord& layer : tall->layers)
+    absolute += store_->LayerDir(layer.chain_id).size() + 1;
+  ASSERT_GT(absolute, 4096u) << "the test needs paths longer than a page";
+  auto rootfs = manager_->Create(ctx_, "tall1", *tall);
+  ASSERT_TRUE(rootfs.ok()) << rootfs.status();
+  EXPECT_EQ(Slurp(rootfs->path + "/layers/0"), "0\n");
+  EXPECT_EQ(Slurp(rootfs->path + "/layers/44"), "44\n");
+  EXPECT_EQ(Slurp(rootfs->path + "/etc/top"), "44\n") << "the last layer is on top";
+  ASSERT_TRUE(manager_->Remove(ctx_, "tall1").ok());
+}
+
 TEST_P(RootfsTest, RefusesBadIdsAndDuplicates) {
   EXPECT_TRUE(absl::IsInvalidArgument(manager_->Create(ctx_, "../escape", image_).status()));
   EXPECT_TRUE(absl::IsInvalidArgument(manager_->Create(ctx_, "", image_).status()));

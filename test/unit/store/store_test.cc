@@ -4,6 +4,7 @@
 #include "crio/store/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -144,6 +145,29 @@ TEST_F(StoreTest, InfraContainersAreListedOnlyWhenAskedForAndSurviveAReopen) {
   EXPECT_TRUE(store_->GetContainer("p1")->infra);
   EXPECT_EQ(store_->GetPod("p1")->infra_container_id, "p1");
   EXPECT_EQ(store_->ListContainers().size(), 1u);
+}
+
+TEST_F(StoreTest, AnUpdateThatChangesNothingWritesNothing) {
+  ASSERT_TRUE(store_->AddPod(Pod("p1", "web")).ok());
+  ASSERT_TRUE(store_->AddContainer(Container("c1", "p1", "app", ContainerState::kExited)).ok());
+  const auto inode = [this](const std::string& file) {
+    struct stat st {};
+    return ::stat((dir_ + "/" + file).c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  const auto container_inode = inode("containers/c1.json");
+  const auto pod_inode = inode("pods/p1.json");
+  ASSERT_NE(container_inode, 0u);
+  // An exit collected a second time: the record already says so.
+  ASSERT_TRUE(
+      store_->UpdateContainer("c1", [](ContainerRecord& c) { c.state = ContainerState::kExited; })
+          .ok());
+  ASSERT_TRUE(store_->UpdatePod("p1", [](PodRecord&) {}).ok());
+  EXPECT_EQ(inode("containers/c1.json"), container_inode) << "no rewrite (and no fsync)";
+  EXPECT_EQ(inode("pods/p1.json"), pod_inode);
+  ASSERT_TRUE(store_->UpdateContainer("c1", [](ContainerRecord& c) { c.exit_code = 1; }).ok());
+  EXPECT_NE(inode("containers/c1.json"), container_inode) << "a real change is written";
+  Reopen();
+  EXPECT_EQ(store_->GetContainer("c1")->exit_code, 1);
 }
 
 TEST_F(StoreTest, EverythingSurvivesAReopen) {
