@@ -308,7 +308,6 @@ TEST_F(PodManagerTest, RecoverRemovesHalfCreatedPods) {
   ASSERT_TRUE(manager_->Remove(ctx_, *ready).ok());
 }
 
-
 TEST_F(PodManagerTest, AnInfraContainerReplacesThePidHolderAndItsFailureLeavesNothing) {
   // drop_infra_ctr = false: the hook runs the pause container, with the pod's
   // namespaces already pinned, and the pod records it under its own id.
