@@ -2,10 +2,12 @@
 
 // A scripted registry::HttpClient: a handler answers each request, and every request is
 // recorded. It honours the parts of the contract callers rely on: 2xx bodies go to the
-// sink, bodies over max_body_bytes are refused.
+// sink, bodies over max_body_bytes are refused. Callers send from several threads at once
+// (layers are pulled in parallel), so recording and the handler run under a lock.
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,8 +24,12 @@ class FakeHttp final : public registry::HttpClient {
 
   absl::StatusOr<registry::HttpResponse> Send(const registry::HttpRequest& request,
                                               registry::BodySink* sink) override {
-    requests.push_back(request);
-    auto response = handler_(request);
+    absl::StatusOr<registry::HttpResponse> response;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      requests.push_back(request);
+      response = handler_(request);
+    }
     if (!response.ok()) return response;
     if (response->status >= 200 && response->status < 300 && sink != nullptr) {
       if (response->body.size() > request.max_body_bytes) {
@@ -36,7 +42,7 @@ class FakeHttp final : public registry::HttpClient {
     return response;
   }
 
-  /// The value of header `name` in request `index`, or "".
+  /// The value of header `name` in request `index`, or "". Read once the sends are over.
   std::string HeaderOf(std::size_t index, const std::string& name) const {
     for (const auto& [key, value] : requests.at(index).headers) {
       if (key == name) return value;
@@ -44,9 +50,11 @@ class FakeHttp final : public registry::HttpClient {
     return "";
   }
 
+  /// Every request in the order received; read it once the sends are over.
   std::vector<registry::HttpRequest> requests;
 
  private:
+  std::mutex mutex_;
   Handler handler_;
 };
 
