@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -78,6 +79,12 @@ absl::StatusOr<std::shared_ptr<const Handler>> Resolve(const std::string& name,
   runtime_options.env = handler->runtime_env;
   runtime_options.timeout = options.runtime_timeout;
   runtime_options.temp_dir = options.temp_dir;
+  // With NOTIFY_SOCKET in its environment, runc start also relays the container's
+  // sd_notify messages: that needs runc itself.
+  runtime_options.start_through_exec_fifo =
+      std::filesystem::path(path).filename() == "runc" &&
+      std::none_of(handler->runtime_env.begin(), handler->runtime_env.end(),
+                   [](const std::string& entry) { return entry.starts_with("NOTIFY_SOCKET="); });
   handler->runtime_global_args = GlobalArgs(runtime_options);
   // GlobalArgs starts with "--root <root>".
   handler->runtime_flags.assign(handler->runtime_global_args.begin() + 2,

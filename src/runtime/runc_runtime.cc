@@ -30,6 +30,7 @@
 #include "crio/common/log.h"
 #include "crio/common/status.h"
 #include "crio/runtime/oci_runtime.h"
+#include "exec_fifo.h"
 
 namespace crio::runtime {
 namespace {
@@ -133,6 +134,15 @@ class RuncRuntime final : public OciRuntime {
 
   absl::Status Start(const RequestContext& ctx, const std::string& id) override {
     RETURN_IF_ERROR(CheckId(id));
+    if (options_.start_through_exec_fifo) {
+      auto started = internal::StartThroughExecFifo(
+          (std::filesystem::path(options_.root) / id).string(), options_.timeout);
+      if (!started.ok()) return Annotate(started.status(), Command("start", id));
+      if (*started == internal::FifoStart::kStarted) {
+        log::Debug(ctx, "Started {} through its exec fifo", id);
+        return absl::OkStatus();
+      }
+    }
     return Call(ctx, {"start", id}, id).status();
   }
 

@@ -173,6 +173,10 @@ struct RuncRuntimeOptions {
   /// After killing a timed-out exec'd process, how long the runtime client may take to
   /// notice, reap it and exit before it is killed too.
   std::chrono::milliseconds exec_kill_grace{2'000};
+  /// Start a runc container by opening its exec.fifo, as `runc start` does, instead of
+  /// spawning runc (src/runtime/exec_fifo.h); `runc start` stays the fallback. Only for
+  /// runc itself: crun's start does more than that.
+  bool start_through_exec_fifo = false;
 };
 
 /// The runc-CLI implementation of OciRuntime (runc and crun).

@@ -262,9 +262,25 @@ TEST_F(HandlerRegistryTest, RuntimeFactoryGetsTheResolvedOptions) {
   EXPECT_TRUE(runc.systemd_cgroup);
   EXPECT_EQ(runc.timeout, std::chrono::milliseconds(1234));
   EXPECT_EQ(runc.temp_dir, "/tmp/x");
+  EXPECT_TRUE(runc.start_through_exec_fifo);
+  EXPECT_FALSE(made[0].start_through_exec_fifo) << "crun's start does more than runc's";
   auto handler = registry->Lookup("runc");
   ASSERT_TRUE(handler.ok());
   EXPECT_NE(dynamic_cast<const RecordingRuntime*>((*handler)->runtime.get()), nullptr);
+}
+
+TEST_F(HandlerRegistryTest, ANotifySocketLeavesTheStartToRunc) {
+  config_.runtime.runtimes["runc"].monitor_env = {"NOTIFY_SOCKET=/run/notify.sock"};
+  RegistryOptions options;
+  std::vector<RuncRuntimeOptions> made;
+  options.make_runtime = [&made](const RuncRuntimeOptions& o) {
+    made.push_back(o);
+    return std::make_unique<RecordingRuntime>(o);
+  };
+  MustBuild(options);
+  ASSERT_EQ(made.size(), 2u);
+  EXPECT_EQ(made[1].name, "runc");
+  EXPECT_FALSE(made[1].start_through_exec_fifo);
 }
 
 TEST_F(HandlerRegistryTest, HandlersOutliveASwappedRegistry) {

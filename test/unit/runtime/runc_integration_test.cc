@@ -109,7 +109,10 @@ class RuncIntegrationTest : public ::testing::Test {
     options.root = root_;
     options.temp_dir = dir_;
     options.timeout = std::chrono::seconds(30);
+    options.start_through_exec_fifo = true;  // as the daemon runs runc
     runtime_ = NewRuncRuntime(options);
+    options.start_through_exec_fifo = false;
+    runc_start_runtime_ = NewRuncRuntime(options);
   }
 
   void TearDown() override {
@@ -245,6 +248,7 @@ class RuncIntegrationTest : public ::testing::Test {
   bool created_ = false;
   pid_t init_pid_ = 0;
   std::unique_ptr<OciRuntime> runtime_;
+  std::unique_ptr<OciRuntime> runc_start_runtime_;  // spawns `runc start`
   RequestContext ctx_{.id = "it", .method = "Integration"};
 };
 
@@ -301,6 +305,28 @@ TEST_F(RuncIntegrationTest, Lifecycle) {
   list = runtime_->List(ctx_);
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(list->empty());
+}
+
+TEST_F(RuncIntegrationTest, StartThroughRuncStartBehavesTheSame) {
+  ASSERT_NO_FATAL_FAILURE(Create());
+  ASSERT_TRUE(runc_start_runtime_->Start(ctx_, id_).ok());
+  auto state = runtime_->State(ctx_, id_);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->status, ContainerStatus::kRunning);
+  EXPECT_THAT(ReadAll("/proc/" + std::to_string(state->pid) + "/cmdline"),
+              HasSubstr(std::string("sleep\0", 6)));
+  EXPECT_EQ(runtime_->Start(ctx_, id_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(runc_start_runtime_->Start(ctx_, id_).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RuncIntegrationTest, StartOfAContainerWhoseInitWasKilledIsAStateError) {
+  ASSERT_NO_FATAL_FAILURE(Create());
+  ASSERT_EQ(::kill(init_pid_, SIGKILL), 0);
+  Reap();
+  absl::Status started = runtime_->Start(ctx_, id_);
+  EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition) << started;
+  EXPECT_EQ(runc_start_runtime_->Start(ctx_, id_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(WaitFor(ContainerStatus::kStopped)->status, ContainerStatus::kStopped);
 }
 
 TEST_F(RuncIntegrationTest, ExecSync) {
