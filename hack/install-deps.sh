@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates python3 clang-format clang-tidy
   # libraries (docs/dependencies.md says what each is for)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  libtoml11-dev libspdlog-dev libfmt-dev libcli11-dev libsystemd-dev nlohmann-json3-dev
+  libtoml11-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev libyaml-cpp-dev
   # tests
   libgtest-dev libgmock-dev

@@ -4,11 +4,11 @@
 #include <grpcpp/server_builder.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -18,6 +18,7 @@
 #include "crio/config/values.h"
 #include "crio/cri/services.h"
 #include "crio/version.h"
+#include "service_notify.h"
 
 namespace crio::daemon {
 namespace {
@@ -29,6 +30,13 @@ sigset_t HandledSignals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
   return set;
+}
+
+// A service manager that cannot be told is worth a warning, not a failed start.
+void Notify(std::string_view state) {
+  if (absl::Status sent = NotifyServiceManager(state); !sent.ok()) {
+    spdlog::warn("Telling the service manager {}: {}", state, sent.message());
+  }
 }
 
 void ApplyLogLevel(const config::Config& config) {
@@ -97,7 +105,7 @@ absl::Status Daemon::Start() {
   }
   spdlog::info("Serving the CRI on {} (crio {}, runtime {}, cgroup manager {})", socket_path,
                kVersion, config->runtime.default_runtime, config->runtime.cgroup_manager);
-  sd_notify(0, "READY=1");
+  Notify("READY=1");
   return absl::OkStatus();
 }
 
@@ -209,14 +217,14 @@ int Daemon::Run() {
 }
 
 void Daemon::Reload() {
-  sd_notify(0, "RELOADING=1");
+  Notify("RELOADING=1");
   spdlog::info("Received SIGHUP, reloading configuration");
   auto loaded = config::Load(source_.load, source_.overrides);
   auto fresh = loaded.ok() ? PrepareForHost(*loaded) : loaded.status();
   if (!fresh.ok()) {
     spdlog::error("Keeping the running configuration: the new one is invalid: {}",
                   fresh.status().message());
-    sd_notify(0, "READY=1");
+    Notify("READY=1");
     return;
   }
   config::ReloadResult result = config::ApplyReloadable(*config_.Get(), *fresh);
@@ -227,11 +235,11 @@ void Daemon::Reload() {
   if (result.changes.empty()) spdlog::info("Configuration reloaded, nothing changed");
   ApplyLogLevel(result.config);
   config_.Set(std::move(result.config));
-  sd_notify(0, "READY=1");
+  Notify("READY=1");
 }
 
 void Daemon::Stop() {
-  sd_notify(0, "STOPPING=1");
+  Notify("STOPPING=1");
   if (server_ != nullptr) {
     // New calls are refused at once; calls in flight get kShutdownGrace to finish.
     server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);

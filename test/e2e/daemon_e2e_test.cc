@@ -214,7 +214,7 @@ TEST_F(DaemonTest, StaleSocketFileIsReplaced) {
   EXPECT_NE(daemon.Log().find("Removed stale socket " + dirs_.socket()), std::string::npos);
 }
 
-TEST_F(DaemonTest, NotifiesSystemdWhenReady) {
+TEST_F(DaemonTest, NotifiesSystemdWhenReadyReloadingAndStopping) {
   const std::string notify_path = dirs_.root() + "/notify.sock";
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
@@ -223,19 +223,27 @@ TEST_F(DaemonTest, NotifiesSystemdWhenReady) {
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   timeval tv{20, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  const auto receive = [fd] {
+    char buf[256] = {};
+    const ssize_t n = ::recv(fd, buf, sizeof(buf) - 1, 0);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("<nothing>");
+  };
 
   DaemonProcess daemon(dirs_);
   daemon.Spawn({}, {"NOTIFY_SOCKET=" + notify_path});
-  char buf[256] = {};
-  const ssize_t n = ::recv(fd, buf, sizeof(buf) - 1, 0);
-  ::close(fd);
-  ASSERT_GT(n, 0) << daemon.Log();
-  EXPECT_NE(std::string(buf, static_cast<std::size_t>(n)).find("READY=1"), std::string::npos);
+  EXPECT_EQ(receive(), "READY=1") << daemon.Log();
   // READY comes only once the socket serves.
   v1::VersionResponse version;
   EXPECT_TRUE(daemon.runtime()
                   .Version(DaemonProcess::Context().get(), v1::VersionRequest(), &version)
                   .ok());
+  daemon.Signal(SIGHUP);
+  EXPECT_EQ(receive(), "RELOADING=1") << daemon.Log();
+  EXPECT_EQ(receive(), "READY=1") << daemon.Log();
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(receive(), "STOPPING=1") << daemon.Log();
+  EXPECT_EQ(daemon.WaitExit(), 0) << daemon.Log();
+  ::close(fd);
 }
 
 TEST_F(DaemonTest, InvalidConfigRefusesToStartNamingFileLineAndKey) {
