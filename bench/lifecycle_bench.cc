@@ -10,7 +10,9 @@
 //   - ListContainers with C containers present (created, not started, spread over P pods);
 //   - the daemon's VmRSS once everything is removed and it has been idle for 2 s;
 //   - Debian's conmon watching the same busybox command on a bundle we make ourselves (as
-//     CRI-O runs it), and `runc create` + `runc start` of that bundle: the raw floor.
+//     CRI-O runs it), and `runc create` + `runc start` of that bundle: the raw floor;
+//   - the idle VmRSS of grpc_floor_server, a gRPC server with no service of its own on a
+//     unix socket: the memory floor of a daemon built on Debian's libgrpc++.
 // All daemons pull the same image from the same plain-http registry on 127.0.0.1.
 // Figures go to stdout as tables; progress and failures go to stderr.
 
@@ -58,6 +60,7 @@ struct Options {
   std::string containerd = "/usr/bin/containerd";
   std::string conmon = "/usr/bin/conmon";
   std::string runc = "/usr/sbin/runc";
+  std::string grpc_floor_server = CRIO_BENCH_GRPC_FLOOR_SERVER;
   std::string busybox = "/bin/busybox";  // busybox-static: the fixture's image is made from it
   std::string fixture_script = CRIO_BENCH_FIXTURE_SCRIPT;
   std::string fixture_dir;
@@ -96,6 +99,7 @@ struct FloorResults {
   std::vector<double> create_ms, start_ms, create_start_ms;
   double conmon_private_kib = 0;
   std::string conmon_version;
+  double grpc_floor_rss_mib = 0;
 };
 
 void Progress(const std::string& who, const std::string& message) {
@@ -479,6 +483,26 @@ void AwaitGone(pid_t pid, std::chrono::milliseconds grace) {
   }
 }
 
+// Started, given one call (so that its connection path has run, as the daemons' have),
+// left idle for 2 s like the daemons, then measured.
+double IdleRssOfBareGrpcServer(const Options& options, const fs::path& scratch) {
+  const fs::path socket = scratch / "grpc-floor.sock";
+  Child server({options.grpc_floor_server, socket.string()}, scratch / "grpc-floor.log");
+  WaitForFile(socket, std::chrono::seconds(10), scratch / "grpc-floor.log");
+  {
+    auto stub = v1::RuntimeService::NewStub(ConnectCri(socket.string()));
+    v1::VersionResponse version;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    // UNIMPLEMENTED is the expected answer: only the round trip matters.
+    (void)stub->Version(&context, v1::VersionRequest(), &version);
+  }
+  SleepFor(std::chrono::milliseconds(2000));
+  const double rss = ReadMemory(server.pid()).rss_mib;
+  server.Stop(std::chrono::seconds(2));
+  return rss;
+}
+
 FloorResults MeasureFloor(const Options& options) {
   FloorResults results;
   TempDir scratch("lifecycle-bench-runc-");
@@ -567,6 +591,7 @@ FloorResults MeasureFloor(const Options& options) {
       remove_all();  // the container dies; conmon writes the exit file and ends
       AwaitGone(conmon, std::chrono::seconds(5));
     }
+    results.grpc_floor_rss_mib = IdleRssOfBareGrpcServer(options, scratch.path());
     results.measured = true;
   } catch (const Interrupted&) {
     remove_all();
@@ -649,6 +674,8 @@ void PrintReport(const Options& options, const std::string& image, const std::st
   memory.AddRow("daemon VmRSS, idle after the run (MiB)",
                 {crio.measured ? Fixed(crio.idle_rss_mib, 1) : "",
                  containerd.measured ? Fixed(containerd.idle_rss_mib, 1) : "", ""});
+  memory.AddRow("bare gRPC server on a unix socket, idle VmRSS (floor, MiB)",
+                {floor.grpc_floor_rss_mib > 0 ? Fixed(floor.grpc_floor_rss_mib, 1) : "", "", ""});
   memory.AddRow("monitor private (KiB): crio-monitor / containerd-shim-runc-v2 (per pod) / conmon",
                 {crio.measured ? Fixed(crio.monitor_private_kib, 0) : "",
                  containerd.measured ? Fixed(containerd.monitor_private_kib, 0) : "",
@@ -719,6 +746,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--conmon", options.conmon, "conmon executable")->capture_default_str();
   app.add_option("--runc", options.runc, "runc executable")->capture_default_str();
+  app.add_option("--grpc-floor-server", options.grpc_floor_server,
+                 "bare gRPC server whose idle RSS is the memory floor")
+      ->capture_default_str();
   app.add_option("--busybox", options.busybox, "static busybox for the conmon/runc bundle")
       ->capture_default_str();
   app.add_option("--rounds", options.rounds, "Measured rounds per daemon")
