@@ -146,6 +146,9 @@ absl::StatusOr<FifoStart> StartThroughExecFifo(const std::string& state_dir,
     if ((fds[0].revents & POLLIN) != 0) {
       const ssize_t n = ::read(fifo.get(), buffer, sizeof buffer);
       if (n > 0) received += static_cast<std::size_t>(n);
+    } else if ((fds[0].revents & POLLHUP) != 0) {
+      // Reported only when init opened after us, then closed without writing: it died.
+      init_gone = true;
     }
     if ((fds[1].revents & POLLIN) != 0) init_gone = true;
   }

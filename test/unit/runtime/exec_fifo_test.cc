@@ -43,9 +43,10 @@ std::string StartTimeOf(pid_t pid) {
 }
 
 enum class Init {
-  kWritesAndExecs,    // runc init: open, write "0", exec (the fifo is close-on-exec)
-  kWritesAndHangs,    // keeps the fifo open and never execs
-  kExitsWithoutOpen,  // dies before it ever opens the fifo
+  kWritesAndExecs,     // runc init: open, write "0", exec (the fifo is close-on-exec)
+  kWritesAndHangs,     // keeps the fifo open and never execs
+  kExitsWithoutOpen,   // dies before it ever opens the fifo
+  kOpensLateAndQuits,  // opens after the reader did, closes without writing, lingers
 };
 
 class ExecFifoTest : public ::testing::Test {
@@ -73,6 +74,12 @@ class ExecFifoTest : public ::testing::Test {
       if (behaviour == Init::kExitsWithoutOpen) {
         ::usleep(100'000);
         ::_exit(1);
+      }
+      if (behaviour == Init::kOpensLateAndQuits) {
+        ::usleep(100'000);
+        ::close(::open(fifo.c_str(), O_WRONLY | O_CLOEXEC));
+        ::sleep(5);
+        ::_exit(5);
       }
       const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
       if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(2);
@@ -168,6 +175,15 @@ TEST_F(ExecFifoTest, AnInitThatDiesWhileAwaitedIsAStateErrorNotAHang) {
   auto started = StartThroughExecFifo(dir_, 20s);
   EXPECT_EQ(started.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_LT(std::chrono::steady_clock::now() - begin, 10s);
+}
+
+TEST_F(ExecFifoTest, AnInitThatClosesTheFifoWithoutWritingIsAStateErrorAtOnce) {
+  ASSERT_NO_FATAL_FAILURE(SpawnInit(Init::kOpensLateAndQuits));
+  WriteState(child_, StartTimeOf(child_));
+  const auto begin = std::chrono::steady_clock::now();
+  auto started = StartThroughExecFifo(dir_, 20s);
+  EXPECT_EQ(started.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 3s);  // not when the process ends
 }
 
 TEST_F(ExecFifoTest, ARecycledPidIsNotTakenForInit) {
