@@ -94,6 +94,15 @@ std::optional<InitProcess> ReadInit(const std::string& state_dir) {
   return init;
 }
 
+// How long Start waits for an exec that has passed its point of no return to finish.
+constexpr std::chrono::milliseconds kExecSettleLimit{1000};
+
+// /proc/<pid>/cmdline, "" when unreadable or while exec has not set it yet.
+std::string CommandLine(int pid) {
+  auto text = fs::ReadFile(absl::StrCat("/proc/", pid, "/cmdline"), 4096);
+  return text.ok() ? *text : std::string();
+}
+
 int RemainingMs(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::max<std::int64_t>(0, left.count()));
@@ -124,6 +133,7 @@ absl::StatusOr<FifoStart> StartThroughExecFifo(const std::string& state_dir,
   } else if (LiveStartTime(init->pid) != init->start_time) {
     return absl::FailedPreconditionError("container process is already dead");
   }
+  const std::string init_cmdline = CommandLine(init->pid);
   Fd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (fifo.get() < 0) {
     return absl::InternalError(absl::StrCat("open ", fifo_path, ": ", std::strerror(errno)));
@@ -176,6 +186,19 @@ absl::StatusOr<FifoStart> StartThroughExecFifo(const std::string& state_dir,
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(5000));
   }
+  // Phase 3: end-of-file comes once exec is past its point of no return, but before the
+  // new program is in place (the command line reads "runc init", then "", meanwhile).
+  // Under load that lasts milliseconds; `runc start` hides it behind its own exit. Wait
+  // until the command line is the user process's, briefly: exec cannot fail any more.
+  const auto settle_deadline = std::min(deadline, Clock::now() + kExecSettleLimit);
+  pause = std::chrono::microseconds(50);
+  while (Clock::now() < settle_deadline) {
+    const std::string now = CommandLine(init->pid);
+    if (!LiveStartTime(init->pid) || (!now.empty() && now != init_cmdline)) break;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+  }
+
   // runc reads "created" from the fifo's presence: without it the container is running.
   if (::unlink(fifo_path.c_str()) != 0 && errno != ENOENT) {
     return absl::InternalError(absl::StrCat("remove ", fifo_path, ": ", std::strerror(errno)));

@@ -5,7 +5,9 @@
 // `runc create` leaves the container's init blocked on opening <root>/<id>/exec.fifo for
 // writing. `runc start` does three things: it opens that fifo for reading, reads init's
 // byte until init execs the user process (the fifo is close-on-exec), and removes the
-// fifo, which is how runc tells "created" from "running" afterwards. Spawning runc for
+// fifo, which is how runc tells "created" from "running" afterwards. Here, Start also
+// waits (up to a second) for the exec to complete, so that the container's pid shows the
+// user's command when Start returns, as it does after the slower `runc start`. Spawning runc for
 // that costs a Go process start-up, about 25 ms here, a fifth of Create+Start. Doing the
 // same three steps in the daemon is equivalent for runc, whose start runs no hook
 // (poststart hooks run in create) and no notify socket unless NOTIFY_SOCKET is set.
