@@ -89,6 +89,7 @@ struct DaemonResults {
   std::vector<double> list_ms;
   double list_fill_seconds = 0;  // creating the containers for the list measure
   double idle_rss_mib = 0;
+  double idle_anon_mib = 0;
   double monitor_private_kib = 0;
   std::string leftovers;  // what the clean-up sweep found after the daemon stopped
 };
@@ -393,7 +394,9 @@ DaemonResults MeasureDaemon(const DaemonSpec& spec, const std::string& image,
       MeasureRounds(*cri, image, log_root, monitor_program, options, results);
       if (options.list_containers > 0) MeasureList(*cri, image, log_root, options, results);
       SleepFor(std::chrono::milliseconds(2000));
-      results.idle_rss_mib = ReadMemory(run.child().pid()).rss_mib;
+      const MemorySnapshot idle = ReadMemory(run.child().pid());
+      results.idle_rss_mib = idle.rss_mib;
+      results.idle_anon_mib = idle.anon_mib;
       results.measured = true;
     } catch (const Interrupted&) {
       throw;
@@ -674,6 +677,9 @@ void PrintReport(const Options& options, const std::string& image, const std::st
   memory.AddRow("daemon VmRSS, idle after the run (MiB)",
                 {crio.measured ? Fixed(crio.idle_rss_mib, 1) : "",
                  containerd.measured ? Fixed(containerd.idle_rss_mib, 1) : "", ""});
+  memory.AddRow("  of which anonymous (RssAnon: heap, stacks; the rest is mapped files)",
+                {crio.measured ? Fixed(crio.idle_anon_mib, 1) : "",
+                 containerd.measured ? Fixed(containerd.idle_anon_mib, 1) : "", ""});
   memory.AddRow("bare gRPC server on a unix socket, idle VmRSS (floor, MiB)",
                 {floor.grpc_floor_rss_mib > 0 ? Fixed(floor.grpc_floor_rss_mib, 1) : "", "", ""});
   memory.AddRow("monitor private (KiB): crio-monitor / containerd-shim-runc-v2 (per pod) / conmon",

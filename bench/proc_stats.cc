@@ -44,6 +44,7 @@ MemorySnapshot ReadMemory(pid_t pid) {
   MemorySnapshot snapshot;
   snapshot.rss_mib = KibToMib(Field(status, "VmRSS", status_file));
   snapshot.hwm_mib = KibToMib(Field(status, "VmHWM", status_file));
+  snapshot.anon_mib = KibToMib(Field(status, "RssAnon", status_file));
   snapshot.threads = static_cast<int>(Field(status, "Threads", status_file));
   snapshot.private_mib = KibToMib(Field(rollup, "Private_Clean", rollup_file) +
                                   Field(rollup, "Private_Dirty", rollup_file));
