@@ -18,6 +18,7 @@
 #include "crio/config/config.h"
 #include "crio/version.h"
 #include "daemon.h"
+#include "service_notify.h"
 
 namespace {
 
@@ -68,6 +69,7 @@ int Serve(const ConfigSource& source, const crio::config::LoadResult& loaded) {
   // Two arenas are plenty for a daemon that mostly waits; idle, it gives freed pages
   // back within a second.
   crio::memory::LimitArenas(2);
+  crio::daemon::TakeNotifySocketFromEnvironment();
   crio::daemon::Daemon daemon(source, *std::move(config));
   if (auto started = daemon.Start(); !started.ok()) {
     spdlog::critical("Cannot start: {}", started.message());

@@ -7,16 +7,37 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 
 namespace crio::daemon {
 
-absl::Status NotifyServiceManager(std::string_view state) {
+namespace {
+
+// Set once by TakeNotifySocketFromEnvironment, before threads start; read-only after.
+std::optional<std::string>& TakenSocket() {
+  static std::optional<std::string> taken;
+  return taken;
+}
+
+}  // namespace
+
+void TakeNotifySocketFromEnvironment() {
   const char* env = std::getenv("NOTIFY_SOCKET");
-  if (env == nullptr || *env == '\0') return absl::OkStatus();
-  const std::string address(env);
+  TakenSocket() = env == nullptr ? std::string() : std::string(env);
+  ::unsetenv("NOTIFY_SOCKET");
+}
+
+absl::Status NotifyServiceManager(std::string_view state) {
+  std::string address;
+  if (TakenSocket().has_value()) {
+    address = *TakenSocket();
+  } else if (const char* env = std::getenv("NOTIFY_SOCKET"); env != nullptr) {
+    address = env;
+  }
+  if (address.empty()) return absl::OkStatus();
   sockaddr_un target{};
   target.sun_family = AF_UNIX;
   // A path must be absolute; "@" stands for the leading NUL of an abstract name.

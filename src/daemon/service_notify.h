@@ -12,8 +12,15 @@
 
 namespace crio::daemon {
 
+/// Moves $NOTIFY_SOCKET out of the environment into this module, so that no child
+/// (crio-monitor, runc) inherits the daemon's socket: runc would take it for the
+/// container's and make `runc start` wait for a READY=1 from the container. Call it early
+/// in main, before any thread starts.
+void TakeNotifySocketFromEnvironment();
+
 /// Sends `state` ("READY=1", "RELOADING=1", "STOPPING=1") to the service manager.
-/// @return OK, also when $NOTIFY_SOCKET is unset (not run by systemd); an error when the
+/// @return OK, also when there is no socket (after Take..., the one taken) (not run by systemd); an
+/// error when the
 ///     variable names an unusable address or the send fails
 absl::Status NotifyServiceManager(std::string_view state);
 

@@ -81,5 +81,15 @@ TEST(ServiceNotifyTest, AnUnusableAddressIsAnError) {
   ::unsetenv("NOTIFY_SOCKET");
 }
 
+// Last in the file: once taken, the module keeps its own copy for the process.
+TEST(ServiceNotifyTest, ATakenSocketIsGoneFromTheEnvironmentButStillTold) {
+  NotifySocket socket("@crio-notify-taken-" + std::to_string(::getpid()));
+  ASSERT_TRUE(socket.bound());
+  TakeNotifySocketFromEnvironment();
+  EXPECT_EQ(std::getenv("NOTIFY_SOCKET"), nullptr) << "children would inherit it";
+  ASSERT_TRUE(NotifyServiceManager("READY=1").ok());
+  EXPECT_EQ(socket.Receive(), "READY=1");
+}
+
 }  // namespace
 }  // namespace crio::daemon
