@@ -18,6 +18,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "crio/common/fs.h"
+#include "crio/common/owned_fd.h"
 #include "crio/common/status.h"
 
 extern char** environ;
@@ -30,32 +31,6 @@ using Clock = std::chrono::steady_clock;
 // When no pidfd is available the loop cannot sleep until the child exits, so it looks
 // this often.
 constexpr std::chrono::milliseconds kExitPollInterval{20};
-
-class OwnedFd {
- public:
-  OwnedFd() = default;
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  OwnedFd(OwnedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  OwnedFd& operator=(OwnedFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  ~OwnedFd() { Reset(); }
-
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 absl::StatusOr<OwnedFd> OpenDevNull(int flags) {
   const int fd = ::open("/dev/null", flags | O_CLOEXEC);

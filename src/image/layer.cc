@@ -25,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "crio/common/digest.h"
 #include "crio/common/fs.h"
+#include "crio/common/owned_fd.h"
 #include "crio/common/status.h"
 
 namespace crio::image {
@@ -36,33 +37,6 @@ constexpr absl::string_view kOpaqueMarker = ".wh..wh..opq";
 constexpr absl::string_view kAufsMetaPrefix = ".wh..wh.";
 constexpr char kOverlayOpaqueXattr[] = "trusted.overlay.opaque";
 constexpr std::size_t kReadBlockSize = 128 * 1024;
-
-// An owned file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-
-  int get() const { return fd_; }
-
- private:
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int fd_ = -1;
-};
 
 struct ArchiveFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
@@ -266,7 +240,7 @@ class Unpacker {
     const std::string name = components.back();
     if (absl::StartsWith(name, kWhiteoutPrefix)) return Whiteout(components);
 
-    ASSIGN_OR_RETURN(Fd parent, OpenDir(components, components.size() - 1, /*create=*/true));
+    ASSIGN_OR_RETURN(OwnedFd parent, OpenDir(components, components.size() - 1, /*create=*/true));
     if (hardlink != nullptr) return HardLink(parent.get(), name, hardlink);
     switch (type) {
       case AE_IFDIR:
@@ -286,9 +260,9 @@ class Unpacker {
 
   // Opens the directory made of the first `count` components beneath the root, never
   // following a symlink; missing directories are created (0755) when `create`.
-  absl::StatusOr<Fd> OpenDir(const std::vector<std::string>& components, std::size_t count,
-                             bool create) {
-    Fd dir(::openat(root_, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  absl::StatusOr<OwnedFd> OpenDir(const std::vector<std::string>& components, std::size_t count,
+                                  bool create) {
+    OwnedFd dir(::openat(root_, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() < 0) return fs::ErrnoStatus(errno, "open layer root");
     for (std::size_t i = 0; i < count; ++i) {
       const std::string& component = components[i];
@@ -309,7 +283,7 @@ class Unpacker {
         }
         return fs::ErrnoStatus(errno, absl::StrCat("open directory ", JoinPath(components, i + 1)));
       }
-      dir = Fd(fd);
+      dir = OwnedFd(fd);
     }
     return dir;
   }
@@ -377,7 +351,7 @@ class Unpacker {
 
   absl::Status Whiteout(const std::vector<std::string>& components) {
     const std::string& name = components.back();
-    ASSIGN_OR_RETURN(Fd parent, OpenDir(components, components.size() - 1, /*create=*/true));
+    ASSIGN_OR_RETURN(OwnedFd parent, OpenDir(components, components.size() - 1, /*create=*/true));
     const std::string parent_path = JoinPath(components, components.size() - 1);
     if (name == kOpaqueMarker) {
       if (options_.whiteout_mode == WhiteoutMode::kRecord) {
@@ -430,7 +404,7 @@ class Unpacker {
   absl::Status FinishDir(const DeferredDir& dir) {
     const bool is_layer_root = dir.components.empty();
     const std::size_t depth = is_layer_root ? 0 : dir.components.size() - 1;
-    ASSIGN_OR_RETURN(Fd parent, OpenDir(dir.components, depth, /*create=*/false));
+    ASSIGN_OR_RETURN(OwnedFd parent, OpenDir(dir.components, depth, /*create=*/false));
     const std::string name = is_layer_root ? std::string(".") : dir.components.back();
     struct stat st {};
     if (::fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -453,7 +427,7 @@ class Unpacker {
     }
     ASSIGN_OR_RETURN(bool exists, MakeRoom(parent, name, /*is_dir=*/false));
     (void)exists;
-    Fd file(
+    OwnedFd file(
         ::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (file.get() < 0) return fs::ErrnoStatus(errno, "create file");
     for (;;) {
@@ -520,7 +494,7 @@ class Unpacker {
       return Annotate(target.status(), absl::StrCat("hard link target \"", target_path, "\""));
     }
     if (target->empty()) return absl::InvalidArgumentError("hard link to the layer root");
-    absl::StatusOr<Fd> target_dir = OpenDir(*target, target->size() - 1, /*create=*/false);
+    absl::StatusOr<OwnedFd> target_dir = OpenDir(*target, target->size() - 1, /*create=*/false);
     if (!target_dir.ok()) {
       return Annotate(target_dir.status(), absl::StrCat("hard link target \"", target_path, "\""));
     }
@@ -562,9 +536,9 @@ class Unpacker {
 
 absl::StatusOr<UnpackResult> Unpack(const std::string& blob_path, const std::string& dest_dir,
                                     const UnpackOptions& options) {
-  Fd root(::open(dest_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  OwnedFd root(::open(dest_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0) return fs::ErrnoStatus(errno, absl::StrCat("open ", dest_dir));
-  Fd blob(::open(blob_path.c_str(), O_RDONLY | O_CLOEXEC));
+  OwnedFd blob(::open(blob_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (blob.get() < 0) return fs::ErrnoStatus(errno, absl::StrCat("open ", blob_path));
 
   ArchivePtr decompressor(archive_read_new());

@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "crio/common/fs.h"
+#include "crio/common/owned_fd.h"
 
 namespace crio::runtime::internal {
 namespace {
@@ -28,20 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 // runc's state.json holds the container's whole libcontainer config; a few KiB usually.
 constexpr std::size_t kMaxStateBytes = std::size_t{4} * 1024 * 1024;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Field 22 of /proc/<pid>/stat (start time in clock ticks), which runc records as
 // init_process_start; nullopt when the process is gone or a zombie.
@@ -127,14 +114,14 @@ absl::StatusOr<FifoStart> StartThroughExecFifo(const std::string& state_dir,
   if (!init) return FifoStart::kNotApplicable;
   // A pidfd tells when init dies without taking the go-ahead. It is checked against
   // init's start time, so that a recycled pid is not mistaken for init.
-  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, init->pid, 0)));
+  OwnedFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, init->pid, 0)));
   if (pidfd.get() < 0) {
     if (errno != ESRCH) return FifoStart::kNotApplicable;
   } else if (LiveStartTime(init->pid) != init->start_time) {
     return absl::FailedPreconditionError("container process is already dead");
   }
   const std::string init_cmdline = CommandLine(init->pid);
-  Fd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  OwnedFd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (fifo.get() < 0) {
     return absl::InternalError(absl::StrCat("open ", fifo_path, ": ", std::strerror(errno)));
   }
