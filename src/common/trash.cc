@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "crio/common/fs.h"
-#include "spdlog/spdlog.h"
+#include "crio/common/log.h"
 
 namespace crio::fs {
 namespace {
