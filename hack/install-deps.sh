@@ -9,7 +9,7 @@ packages=(
   # libraries (docs/dependencies.md says what each is for)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libtoml11-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libseccomp-dev libcurl4-openssl-dev libssl-dev libarchive-dev libyaml-cpp-dev
+  libseccomp-dev libselinux1-dev libcurl4-openssl-dev libssl-dev libarchive-dev libyaml-cpp-dev
   # tests
   libgtest-dev libgmock-dev
   # the OCI runtimes the daemon drives (crun refuses hybrid cgroup hosts, runc is the default)
