@@ -37,6 +37,7 @@ MT_DOCKER_LIST=application/vnd.docker.distribution.manifest.list.v2+json
 MT_SCHEMA1_SIGNED=application/vnd.docker.distribution.manifest.v1+prettyjws
 MT_SCHEMA1=application/vnd.docker.distribution.manifest.v1+json
 MT_SECCOMP_CONFIG=application/vnd.cncf.seccomp-profile.config.v1+json
+MT_OCI_EMPTY=application/vnd.oci.empty.v1+json
 ACCEPT_ALL="$MT_OCI_MANIFEST,$MT_OCI_INDEX,$MT_DOCKER_MANIFEST,$MT_DOCKER_LIST,$MT_SCHEMA1_SIGNED,$MT_SCHEMA1"
 
 log() { printf '[fixture %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -543,6 +544,14 @@ build_images() {
     --manifest.annotation "org.opencontainers.image.title=crio-fixture-annotated" \
     --manifest.annotation "seccomp-profile.kubernetes.cri-o.io/POD=$PLAIN/seccomp:v1" \
     --manifest.annotation "io.crio.fixture/note=manifest annotation for tests"
+  # The same profile named from an image, for one container (c1) and for the whole pod
+  # (the bare key, which CRI-O reads as /POD on images).
+  umoci config --image "$L:busybox" --tag annotated-container --no-history \
+    --config.label fixture.image=annotated-container \
+    --manifest.annotation "seccomp-profile.kubernetes.cri-o.io/c1=$PLAIN/seccomp:v1"
+  umoci config --image "$L:busybox" --tag annotated-bare --no-history \
+    --config.label fixture.image=annotated-bare \
+    --manifest.annotation "seccomp-profile.kubernetes.cri-o.io=$PLAIN/seccomp:v1"
   umoci config --image "$L:busybox" --tag pause --no-history --config.label fixture.image=pause \
     --clear config.cmd --config.entrypoint /bin/sleep --config.cmd infinity
   umoci config --image "$L:busybox" --tag dockerv2 --no-history --config.label fixture.image=dockerv2
@@ -598,6 +607,8 @@ build_images() {
   bg_run user skopeo_push user plain user:latest
   bg_run named skopeo_push user-named plain user:named
   bg_run ann skopeo_push annotated plain annotated:latest
+  bg_run annc skopeo_push annotated-container plain annotated-container:latest
+  bg_run annb skopeo_push annotated-bare plain annotated-bare:latest
   bg_run pause skopeo_push pause plain pause:latest
   bg_run ml skopeo_push multilayer plain multilayer:latest
   bg_run mirror skopeo_push busybox plain mirror/library/busybox:latest
@@ -610,6 +621,8 @@ build_images() {
   d_pause=$(bg_out pause) d_ml=$(bg_out ml) d_dv2=$(bg_out dv2) d_mh=$(bg_out mh) d_oa=$(bg_out oa)
   d_v7=$(bg_out v7) d_priv=$(bg_out priv) d_mirror=$(bg_out mirror) d_tpub=$(bg_out tpub)
   d_tpriv=$(bg_out tpriv)
+  local d_annc d_annb
+  d_annc=$(bg_out annc) d_annb=$(bg_out annb)
   [[ $(bg_out bb136) == "$d_bb" ]] || die "busybox:1.36 and busybox:latest differ"
 
   # -- 5. multi-arch OCI index and a Docker manifest list (crafted, pushed with curl) --
@@ -667,6 +680,23 @@ build_images() {
   d_seccomp=$(CRAFT_CONFIG_MT=$MT_SECCOMP_CONFIG \
     CRAFT_MANIFEST_FILTER='.layers[0].annotations = {"org.opencontainers.image.title": "profile.json"}' \
     craft_image plain seccomp v1 "$BUILD/seccomp-config.json" '{}' "$BUILD/seccomp-profile.json:$MT_OCI_LAYER_TAR")
+  # Artifacts CRI-O must refuse, and a two-layer one for profile stacking. The registry
+  # stores them all: only the runtime's checks catch them.
+  printf '{}' >"$BUILD/empty-config.json" # the OCI empty descriptor's content
+  printf '%s\n' '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["rmdir"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}' \
+    >"$BUILD/seccomp-profile-rmdir.json"
+  printf '%s\n' 'defaultAction: SCMP_ACT_ALLOW # YAML, not JSON' >"$BUILD/seccomp-not-json.txt"
+  local d_seccomp_wrong d_seccomp_nolayers d_seccomp_badjson d_seccomp_stacked
+  d_seccomp_wrong=$(CRAFT_CONFIG_MT=$MT_OCI_EMPTY \
+    craft_image plain seccomp wrong-media-type "$BUILD/empty-config.json" '{}' "$BUILD/seccomp-profile.json:$MT_OCI_LAYER_TAR")
+  d_seccomp_nolayers=$(CRAFT_CONFIG_MT=$MT_SECCOMP_CONFIG \
+    craft_image plain seccomp no-layers "$BUILD/seccomp-config.json" '{}')
+  d_seccomp_badjson=$(CRAFT_CONFIG_MT=$MT_SECCOMP_CONFIG \
+    craft_image plain seccomp invalid-json "$BUILD/seccomp-config.json" '{}' "$BUILD/seccomp-not-json.txt:$MT_OCI_LAYER_TAR")
+  d_seccomp_stacked=$(CRAFT_CONFIG_MT=$MT_SECCOMP_CONFIG \
+    CRAFT_MANIFEST_FILTER='.layers[0].annotations = {"org.opencontainers.image.title": "profile.json"} | .layers[1].annotations = {"org.opencontainers.image.title": "rmdir.json"}' \
+    craft_image plain seccomp stacked "$BUILD/seccomp-config.json" '{}' \
+    "$BUILD/seccomp-profile.json:$MT_OCI_LAYER_TAR" "$BUILD/seccomp-profile-rmdir.json:$MT_OCI_LAYER_TAR")
 
   # -- 8b/9. the evil registry's content --
   build_evil_content
@@ -718,7 +748,25 @@ build_images() {
   bg_run rec-token-public-busybox record token-public-busybox token public/busybox latest "$d_tpub" ok "busybox on the Bearer-token registry; anonymous pull allowed (public/)"
   bg_run rec-token-private-busybox record token-private-busybox token private/busybox latest "$d_tpriv" ok "busybox on the Bearer-token registry; pull needs testuser/testpassword (or the identity token)"
   bg_run rec-seccomp record seccomp plain seccomp v1 "$d_seccomp" ok "OCI artifact: config $MT_SECCOMP_CONFIG, one layer = a seccomp profile JSON (placeholder)" \
-    '{"kind": "artifact"}'
+    '{"kind": "artifact", "denied_syscalls": {"mkdir": 1, "mkdirat": 1}}'
+  bg_run rec-seccomp-wrong-media-type record seccomp-wrong-media-type plain seccomp wrong-media-type "$d_seccomp_wrong" error \
+    "OCI artifact with config media type $MT_OCI_EMPTY (oras push's default): not a seccomp profile" \
+    '{"kind": "artifact", "error_kind": "artifact-config-media-type"}'
+  bg_run rec-seccomp-no-layers record seccomp-no-layers plain seccomp no-layers "$d_seccomp_nolayers" error \
+    "OCI artifact with the seccomp config media type and no layer: no profile" \
+    '{"kind": "artifact", "error_kind": "artifact-no-layers"}'
+  bg_run rec-seccomp-invalid-json record seccomp-invalid-json plain seccomp invalid-json "$d_seccomp_badjson" error \
+    "OCI artifact whose only layer is not JSON" \
+    '{"kind": "artifact", "error_kind": "artifact-invalid-json"}'
+  bg_run rec-seccomp-stacked record seccomp-stacked plain seccomp stacked "$d_seccomp_stacked" ok \
+    "OCI artifact, two layers: layer 1 = the seccomp:v1 profile, layer 2 = same defaultAction + rmdir -> EPERM" \
+    '{"kind": "artifact", "denied_syscalls": {"mkdir": 1, "mkdirat": 1, "rmdir": 1}, "first_layer_denied_syscalls": {"mkdir": 1, "mkdirat": 1}}'
+  bg_run rec-annotated-container record annotated-container plain annotated-container latest "$d_annc" ok \
+    "busybox with the container-specific image annotation seccomp-profile.kubernetes.cri-o.io/c1" \
+    "$(jq -nc --arg r "$PLAIN/seccomp:v1" '{seccomp_container: "c1", seccomp_profile_reference: $r}')"
+  bg_run rec-annotated-bare record annotated-bare plain annotated-bare latest "$d_annb" ok \
+    "busybox with the bare image annotation seccomp-profile.kubernetes.cri-o.io (whole pod)" \
+    "$(jq -nc --arg r "$PLAIN/seccomp:v1" '{seccomp_profile_reference: $r}')"
   bg_run rec-corrupt record corrupt plain corrupt latest "$d_corrupt" error "layer descriptor size 100 bytes SMALLER than the blob: client must refuse the blob as larger than declared" \
     '{"error_kind": "size-mismatch"}'
   bg_run rec-corrupt-size-too-large record corrupt-size-too-large plain corrupt size-too-large "$d_corrupt_big" error "layer descriptor size 100 bytes LARGER than the blob: short read / size mismatch must fail" \
@@ -934,6 +982,28 @@ write_outputs() {
 
 # ------------------------------------------------------------------- verify --
 
+# verify_artifact <fixture.json> <tmp-dir> <id> <config media type> <layer count> <json|not-json>:
+# the artifact's manifest and first layer are what the e2e tests expect of it.
+verify_artifact() {
+  local f=$1 tmp=$2 id=$3 want_mt=$4 want_layers=$5 want_json=$6 repo ldig
+  repo=$(jq -r --arg i "$id" '.images[$i].repository' "$f")
+  [[ $(jq -r --arg i "$id" '.images[$i].config_media_type' "$f") == "$want_mt" ]] ||
+    { log "FAIL $id: config media type is not $want_mt"; return 1; }
+  [[ $(jq -r --arg i "$id" '.images[$i].layer_count' "$f") == "$want_layers" ]] ||
+    { log "FAIL $id: not $want_layers layer(s)"; return 1; }
+  if ((want_layers > 0)); then
+    ldig=$(jq -r --arg i "$id" '.images[$i].layers[0].digest' "$f")
+    rcurl plain -o "$tmp/layer" "$(base_url plain)/v2/$repo/blobs/$ldig" ||
+      { log "FAIL $id: fetch layer $ldig"; return 1; }
+    if jq -e 'type == "object"' "$tmp/layer" >/dev/null 2>&1; then
+      [[ $want_json == json ]] || { log "FAIL $id: first layer is JSON"; return 1; }
+    else
+      [[ $want_json == not-json ]] || { log "FAIL $id: first layer is not a JSON object"; return 1; }
+    fi
+  fi
+  log "ok   $id: artifact content"
+}
+
 do_verify() {
   local st=$1 f="$1/fixture.json" id kind repo ref digest expect got fails=0 tmp
   [[ -f $f ]] || die "no $f"
@@ -941,7 +1011,7 @@ do_verify() {
   load_ports "$st"
   tmp=$(mktemp -d "$st/verify.XXXXXX")
   local sk=(skopeo --policy "$st/policy.json" --registries-conf "$st/registries-empty.conf")
-  while IFS=$'\t' read -r id kind repo ref digest expect; do
+  while IFS=$'\t' read -r id kind repo ref digest expect kind_of; do
     local creds=() ok=1
     if [[ $kind == tls ]]; then
       creds=(--cert-dir "$st/certs.d/$TLS" --creds "$USERNAME:$PASSWORD")
@@ -986,16 +1056,44 @@ do_verify() {
       [[ $kind == token ]] && creds=(--src-tls-verify=false --src-creds "$USERNAME:$PASSWORD")
       rm -rf "$tmp/copy"
       TMPDIR="$tmp" "${sk[@]}" copy -q "${creds[@]}" "$src" "oci:$tmp/copy:x" >/dev/null 2>"$tmp/err" || rc=$?
-      if [[ $expect == ok && $rc != 0 ]]; then
+      # An artifact crio must refuse is still one the registry serves and skopeo copies.
+      local copy_expect=$expect
+      [[ $kind_of == artifact ]] && copy_expect=ok
+      if [[ $copy_expect == ok && $rc != 0 ]]; then
         log "FAIL $id: skopeo copy failed: $(tail -n 2 "$tmp/err")"
         ok=0
-      elif [[ $expect == error && $rc == 0 ]]; then
+      elif [[ $copy_expect == error && $rc == 0 ]]; then
         log "FAIL $id: skopeo copy of a corrupt image succeeded"
         ok=0
       fi
     fi
     if ((ok)); then log "ok   $id ($expect)"; else fails=$((fails + 1)); fi
-  done < <(jq -r '.images[] | [.id, .registry, .repository, (.tag // .manifest_digest), .manifest_digest, .expect] | @tsv' "$f")
+  done < <(jq -r '.images[] | [.id, .registry, .repository, (.tag // .manifest_digest), .manifest_digest, .expect, (.kind // "image")] | @tsv' "$f")
+
+  # the seccomp artifacts are what their names say
+  verify_artifact "$f" "$tmp" seccomp "$MT_SECCOMP_CONFIG" 1 json || fails=$((fails + 1))
+  verify_artifact "$f" "$tmp" seccomp-wrong-media-type "$MT_OCI_EMPTY" 1 json || fails=$((fails + 1))
+  verify_artifact "$f" "$tmp" seccomp-no-layers "$MT_SECCOMP_CONFIG" 0 json || fails=$((fails + 1))
+  verify_artifact "$f" "$tmp" seccomp-invalid-json "$MT_SECCOMP_CONFIG" 1 not-json || fails=$((fails + 1))
+  verify_artifact "$f" "$tmp" seccomp-stacked "$MT_SECCOMP_CONFIG" 2 json || fails=$((fails + 1))
+  local stacked_first v1_layer
+  stacked_first=$(jq -r '.images["seccomp-stacked"].layers[0].digest' "$f")
+  v1_layer=$(jq -r '.images.seccomp.layers[0].digest' "$f")
+  if [[ $stacked_first == "$v1_layer" ]]; then
+    log "ok   seccomp-stacked: layer 1 is the seccomp:v1 profile"
+  else
+    log "FAIL seccomp-stacked: layer 1 is not the seccomp:v1 profile"; fails=$((fails + 1))
+  fi
+  local ann_id ann_key
+  for ann_id in annotated-container annotated-bare; do
+    ann_key=seccomp-profile.kubernetes.cri-o.io
+    [[ $ann_id == annotated-container ]] && ann_key=$ann_key/c1
+    if [[ $(jq -r --arg i "$ann_id" --arg k "$ann_key" '.images[$i].annotations[$k]' "$f") == "$PLAIN/seccomp:v1" ]]; then
+      log "ok   $ann_id: $ann_key=$PLAIN/seccomp:v1"
+    else
+      log "FAIL $ann_id: no $ann_key annotation"; fails=$((fails + 1))
+    fi
+  done
 
   # the corrupt blob really is corrupt
   local cd
