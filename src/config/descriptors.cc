@@ -59,7 +59,16 @@ absl::Status OptionalDuration(std::string_view v) {
 absl::Status Capability(std::string_view v) { return FromStatusOr(CanonicalCapability(v)); }
 absl::Status SysctlEntry(std::string_view v) {
   // CRI-O skips empty entries for backwards compatibility.
-  return v.empty() ? absl::OkStatus() : FromStatusOr(ParseSysctl(v));
+  if (v.empty()) return absl::OkStatus();
+  auto sysctl = ParseSysctl(v);
+  if (!sysctl.ok()) return sysctl.status();
+  // Checked as a pod's would be (CVE-2022-0811): one setting, and a namespaced one.
+  if (absl::Status text = CheckSysctlText(sysctl->key, sysctl->value); !text.ok()) return text;
+  if (SysctlNamespaceOf(sysctl->key).empty()) {
+    return absl::InvalidArgumentError("sysctl \"" + sysctl->key +
+                                      "\" is not namespaced and would change the whole host");
+  }
+  return absl::OkStatus();
 }
 absl::Status UlimitEntry(std::string_view v) { return FromStatusOr(ParseUlimit(v)); }
 absl::Status DeviceEntry(std::string_view v) { return FromStatusOr(ParseDevice(v)); }
@@ -274,6 +283,12 @@ const Field<RC> kRuntimeFields[] = {
             "means unconfined; with this option crio uses the default profile instead.",
      .deprecated = "set seccompProfile: RuntimeDefault on the pods, or kubelet's "
                    "--seccomp-default"},
+    {.key = "seccomp_annotations_override_default",
+     .member = &RC::seccomp_annotations_override_default,
+     .doc = "If true, an allowed seccomp-profile.kubernetes.cri-o.io (or seccomp-profile.crio.io) "
+            "annotation also replaces the RuntimeDefault profile, not only Unconfined. A profile "
+            "given as Localhost always wins.",
+     .reload = Reload::kLive},
     {.key = "privileged_seccomp_profile",
      .member = &RC::privileged_seccomp_profile,
      .doc = "Path to a seccomp profile applied to privileged containers. Empty means "

@@ -9,6 +9,8 @@
 #include <limits>
 #include <system_error>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "string_util.h"
 
 namespace crio::config {
@@ -274,6 +276,45 @@ absl::StatusOr<Sysctl> ParseSysctl(std::string_view text) {
     return Invalid("sysctl", text, "has spaces around '='; write key=value");
   }
   return Sysctl{std::string(parts[0]), std::string(parts[1])};
+}
+
+absl::Status CheckSysctlText(std::string_view key, std::string_view value) {
+  const auto smuggles = [](std::string_view text) {
+    for (const char c : text) {
+      // A tab separates numbers in values such as net.ipv4.ip_local_port_range.
+      if (c == '\t') continue;
+      if (c == '+' || c == '=' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+    }
+    return false;
+  };
+  const std::string name(key);
+  if (key.empty()) return absl::InvalidArgumentError("sysctl: empty name");
+  if (smuggles(key) || key.find('/') != std::string_view::npos ||
+      key.find("..") != std::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("sysctl \"", absl::CEscape(name),
+                                                   "\": invalid name (it may not hold '+', '=', "
+                                                   "'/', '..' or control characters)"));
+  }
+  if (smuggles(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sysctl \"", name, "\": invalid value \"", absl::CEscape(std::string(value)),
+        "\" (it may not hold '+', '=' or control characters, which could set another sysctl)"));
+  }
+  return absl::OkStatus();
+}
+
+std::string SysctlNamespaceOf(std::string_view key) {
+  // The IPC names the kernel isolates, exactly (a prefix of one is not one of them).
+  static constexpr std::array<std::string_view, 8> kIpc = {
+      "kernel.sem",    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni"};
+  const auto starts = [key](std::string_view prefix) {
+    return key.size() > prefix.size() && key.substr(0, prefix.size()) == prefix;
+  };
+  if (std::find(kIpc.begin(), kIpc.end(), key) != kIpc.end() || starts("fs.mqueue.")) return "ipc";
+  if (starts("net.")) return "net";
+  if (key == "kernel.hostname" || key == "kernel.domainname") return "uts";
+  return "";
 }
 
 absl::StatusOr<std::vector<IdMapping>> ParseIdMappings(std::string_view text) {

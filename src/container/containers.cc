@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,12 +26,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "crio/annotations/seccomp.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
 #include "crio/registry/credentials.h"
 #include "crio/registry/reference.h"
+#include "crio/selinux/label.h"
 #include "crio/spec/devices.h"
 #include "monitor_cgroup.h"
+#include "seccomp_choice.h"
 
 namespace crio::container {
 namespace {
@@ -176,6 +180,13 @@ spec::RuntimeDefaults ProbeHostFacts(spec::RuntimeDefaults defaults) {
     defaults.hugetlb_supported = ::stat("/sys/fs/cgroup/hugetlb", &st) == 0;
     defaults.pids_supported = ::stat("/sys/fs/cgroup/pids", &st) == 0;
   }
+  struct utsname host {};
+  if (::uname(&host) == 0) {
+    if (auto arch = seccomp::GoArchFromMachine(host.machine)) defaults.arch = *arch;
+    if (auto kernel = seccomp::ParseKernelRelease(host.release); kernel.ok()) {
+      defaults.kernel = *kernel;
+    }
+  }
   return defaults;
 }
 
@@ -192,7 +203,8 @@ ContainerManager::ContainerManager(store::Store& state, image::ImageStore& image
       launcher_(std::move(launcher)),
       options_(std::move(options)),
       host_facts_(ProbeHostFacts({})),
-      trash_(std::make_unique<fs::Trash>(options_.runroot + "/containers/.trash")) {}
+      trash_(std::make_unique<fs::Trash>(options_.runroot + "/containers/.trash")),
+      seccomp_(std::make_unique<SeccompChooser>(options_.artifacts)) {}
 
 ContainerManager::~ContainerManager() {
   if (wake_fd_ >= 0) {
@@ -268,6 +280,7 @@ absl::Status ContainerManager::Start(const RequestContext& ctx) {
                              [](store::PodRecord& pod) { pod.state = store::PodState::kNotReady; });
     }
   }
+  PruneArtifacts(ctx);  // containers removed while the daemon was down
   return absl::OkStatus();
 }
 
@@ -356,6 +369,56 @@ bool ContainerManager::WaitForExit(const std::string& id, std::chrono::milliseco
     };
     exits_mu_.AwaitWithTimeout(absl::Condition(&changed), absl::FromChrono(wait));
   }
+}
+
+absl::StatusOr<ContainerLabels> ContainerManager::LabelsFor(
+    const store::PodRecord& pod, const spec::ContainerRequest& request) const {
+  ContainerLabels out;
+  if (options_.labeler == nullptr || pod.process_label.empty()) return out;
+  const std::string field = "config.linux.security_context.selinux_options";
+  selinux::PodLabels pod_labels;
+  ASSIGN_OR_RETURN(pod_labels.process, selinux::Label::Parse(pod.process_label));
+  ASSIGN_OR_RETURN(pod_labels.mount, selinux::Label::Parse(pod.mount_label));
+  const spec::SELinuxOption& asked = request.security.selinux_options;
+  selinux::SELinuxOptions options;
+  options.user = asked.user;
+  options.role = asked.role;
+  options.type = asked.type;
+  options.level = asked.level;
+  auto labels = selinux::ContainerLabels(options, pod_labels, request.security.privileged);
+  if (!labels.ok()) return Annotate(labels.status(), field);
+  out.process = labels->process.ToString();
+  out.mount = labels->mount.ToString();
+  out.process_type = labels->process.type;
+  return out;
+}
+
+absl::Status ContainerManager::RelabelVolumes(const RequestContext& ctx,
+                                              const store::PodRecord& pod,
+                                              const spec::ContainerRequest& request,
+                                              const ContainerLabels& labels) {
+  if (options_.labeler == nullptr || labels.mount.empty()) return absl::OkStatus();
+  selinux::RelabelPolicy policy;
+  policy.process_type = labels.process_type;
+  // CRI-O honours the skip only where the handler allows the annotation.
+  const auto config = config_.Get();
+  ASSIGN_OR_RETURN(const auto handler, handlers_()->Lookup(pod.runtime_handler));
+  const auto allowed =
+      annotations::AllowedFor(handler->config, config->runtime.workloads, pod.annotations);
+  const auto skip = pod.annotations.find(selinux::kTrySkipVolumeSELinuxLabelAnnotation);
+  policy.try_skip = skip != pod.annotations.end() && skip->second == "true" &&
+                    annotations::IsAllowed(selinux::kTrySkipVolumeSELinuxLabelAnnotation, allowed);
+  for (std::size_t i = 0; i < request.mounts.size(); ++i) {
+    const spec::Mount& mount = request.mounts[i];
+    if (!mount.selinux_relabel) continue;
+    if (absl::Status relabeled =
+            selinux::RelabelVolume(*options_.labeler, mount.host_path, labels.mount, policy);
+        !relabeled.ok()) {
+      return Annotate(relabeled, absl::StrCat("config.mounts[", i, "]: relabel ", mount.host_path));
+    }
+    log::Debug(ctx, "Relabeled {} to {}", mount.host_path, labels.mount);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ContainerManager::Create(const RequestContext& ctx,
@@ -451,7 +514,30 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
     defaults.swap_supported = facts.swap_supported;
     defaults.hugetlb_supported = facts.hugetlb_supported;
     defaults.pids_supported = facts.pids_supported;
+    defaults.arch = facts.arch;
+    defaults.kernel = facts.kernel;
   }
+
+  // The seccomp profile, before anything is made: an annotation's artifact is pulled
+  // here, and a failure must leave nothing behind.
+  SeccompSettings seccomp_settings;
+  seccomp_settings.default_profile_path = handler->config.seccomp_profile.empty()
+                                              ? config->runtime.seccomp_profile
+                                              : handler->config.seccomp_profile;
+  seccomp_settings.use_default_when_empty = config->runtime.seccomp_use_default_when_empty;
+  seccomp_settings.annotations_override_default =
+      config->runtime.seccomp_annotations_override_default;
+  seccomp_settings.privileged_profile_path = config->runtime.privileged_seccomp_profile;
+  SeccompRequest seccomp_request;
+  seccomp_request.requested = request.security.seccomp;
+  seccomp_request.privileged = request.security.privileged;
+  seccomp_request.container_name = request.name;
+  seccomp_request.pod_annotations = &pod.annotations;
+  seccomp_request.image_annotations = &image->annotations;
+  seccomp_request.allowed_annotations =
+      annotations::AllowedFor(handler->config, config->runtime.workloads, pod.annotations);
+  ASSIGN_OR_RETURN(SeccompChoice seccomp, seccomp_->Choose(ctx, seccomp_settings, seccomp_request));
+  ASSIGN_OR_RETURN(const ContainerLabels labels, LabelsFor(pod, request));
 
   // The pod's host-side state, which the CRI's sandbox_config does not carry.
   pod_config.id = pod.id;
@@ -505,6 +591,7 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
   record.bundle_dir = BundleDir(record.id);
   record.monitor_cgroup = MonitorCgroupPath(
       config->runtime.cgroup_manager, handler->config.monitor_cgroup, pod.cgroup_parent, record.id);
+  record.seccomp_artifact = seccomp.artifact_digest;
   record.tty = request.tty;
   record.stdin = request.stdin;
   record.stdin_once = request.stdin_once;
@@ -539,6 +626,10 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
                  .id = image->id.str()};
   input.rootfs = rootfs.path;
   input.created = Rfc3339(record.created_at);
+  input.seccomp_profile = std::move(seccomp.profile);
+  input.seccomp_when_privileged = seccomp.when_privileged;
+  input.process_label = labels.process;
+  input.mount_label = labels.mount;
   for (const spec::DeviceRequest& device : input.request.devices) {
     ASSIGN_OR_RETURN(spec::LinuxDevice resolved, spec::ResolveDevice(device));
     input.devices.push_back(std::move(resolved));
@@ -550,6 +641,7 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
     }
     ASSIGN_OR_RETURN(input.host_devices, spec::HostDevices());
   }
+  RETURN_IF_ERROR(RelabelVolumes(ctx, pod, input.request, labels));
   ASSIGN_OR_RETURN(const spec::BuiltSpec built, spec::BuildContainerSpec(input));
   for (const std::string& warning : built.warnings) log::Warn(ctx, "{}", warning);
   for (const std::string& volume : built.image_volumes) {
@@ -737,7 +829,27 @@ absl::Status ContainerManager::RemoveRecord(const RequestContext& ctx,
   RETURN_IF_ERROR(Cleanup(ctx, container));
   log::Info(ctx, "Removed {} {} ({})", container.infra ? "infra container" : "container",
             container.id, container.name);
+  if (!container.seccomp_artifact.empty()) PruneArtifacts(ctx);
   return absl::OkStatus();
+}
+
+void ContainerManager::PruneArtifacts(const RequestContext& ctx) {
+  if (options_.artifacts == nullptr) return;
+  store::ContainerFilter all;
+  all.include_unfinished = true;  // a container being created may have just pulled one
+  all.include_infra = true;
+  std::set<std::string> in_use;
+  for (const store::ContainerRecord& container : state_.ListContainers(all)) {
+    if (!container.seccomp_artifact.empty()) in_use.insert(container.seccomp_artifact);
+  }
+  auto pruned = options_.artifacts->Prune(in_use);
+  if (!pruned.ok()) {
+    log::Warn(ctx, "Pruning unused seccomp profile artifacts: {}", pruned.status().message());
+    return;
+  }
+  for (const Digest& digest : *pruned) {
+    log::Info(ctx, "Removed unused seccomp profile artifact {}", digest.str());
+  }
 }
 
 absl::StatusOr<store::ContainerRecord> ContainerManager::Status(const std::string& id) {

@@ -112,7 +112,8 @@ std::string MonitorCgroupPath(const std::string& cgroup_manager, const std::stri
                               const std::string& container_id) {
   if (cgroup_manager != "cgroupfs" || monitor_cgroup != "pod") return "";
   std::string parent = pod_cgroup_parent.empty() ? "/crio" : pod_cgroup_parent;
-  if (parent.front() != '/') parent = absl::StrCat("/", parent);  // not insert(): GCC 12 -Wrestrict false positive
+  if (parent.front() != '/')
+    parent = absl::StrCat("/", parent);  // not insert(): GCC 12 -Wrestrict false positive
   while (parent.size() > 1 && parent.back() == '/') parent.pop_back();
   return absl::StrCat(parent == "/" ? "" : parent, "/crio-conmon-", container_id);
 }

@@ -123,6 +123,57 @@ absl::StatusOr<spec::LinuxResources> ToResources(const v1::LinuxContainerResourc
   return out;
 }
 
+// The container's seccomp choice: the SecurityProfile when given, else the deprecated
+// seccomp_profile_path ("runtime/default", "docker/default", "unconfined",
+// "localhost/<absolute path>"), else unset (the daemon's config decides).
+absl::StatusOr<spec::SeccompProfileRequest> ToSeccompRequest(
+    const v1::LinuxContainerSecurityContext& sc, const std::string& field) {
+  spec::SeccompProfileRequest out;
+  if (sc.has_seccomp()) {
+    switch (sc.seccomp().profile_type()) {
+      case v1::SecurityProfile::RuntimeDefault:
+        out.type = spec::SeccompProfileType::kRuntimeDefault;
+        break;
+      case v1::SecurityProfile::Unconfined:
+        out.type = spec::SeccompProfileType::kUnconfined;
+        break;
+      case v1::SecurityProfile::Localhost:
+        out.type = spec::SeccompProfileType::kLocalhost;
+        out.localhost_ref = sc.seccomp().localhost_ref();
+        if (!Absolute(out.localhost_ref)) {
+          return absl::InvalidArgumentError(absl::StrCat(field, ".seccomp.localhost_ref: \"",
+                                                         out.localhost_ref,
+                                                         "\" is not an absolute path"));
+        }
+        break;
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".seccomp.profile_type: unknown value ",
+                         static_cast<int>(sc.seccomp().profile_type())));
+    }
+    return out;
+  }
+  // Deprecated in the CRI, but older kubelets and crictl still send it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  const std::string& path = sc.seccomp_profile_path();
+#pragma GCC diagnostic pop
+  if (path.empty()) return out;
+  if (path == "runtime/default" || path == "docker/default") {
+    out.type = spec::SeccompProfileType::kRuntimeDefault;
+  } else if (path == "unconfined") {
+    out.type = spec::SeccompProfileType::kUnconfined;
+  } else if (absl::StartsWith(path, "localhost/") && Absolute(path.substr(10))) {
+    out.type = spec::SeccompProfileType::kLocalhost;
+    out.localhost_ref = path.substr(10);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".seccomp_profile_path: \"", path,
+                     "\" is not runtime/default, unconfined or localhost/<absolute path>"));
+  }
+  return out;
+}
+
 absl::StatusOr<spec::SecurityContext> ToSecurity(const v1::LinuxContainerSecurityContext& sc) {
   const std::string field = "config.linux.security_context";
   spec::SecurityContext out;
@@ -183,6 +234,11 @@ absl::StatusOr<spec::SecurityContext> ToSecurity(const v1::LinuxContainerSecurit
                        static_cast<int>(sc.supplemental_groups_policy())));
   }
   out.no_new_privs = sc.no_new_privs();
+  ASSIGN_OR_RETURN(out.seccomp, ToSeccompRequest(sc, field));
+  if (sc.has_selinux_options()) {
+    const v1::SELinuxOption& se = sc.selinux_options();
+    out.selinux_options = {se.user(), se.role(), se.type(), se.level()};
+  }
   out.masked_paths = {sc.masked_paths().begin(), sc.masked_paths().end()};
   out.readonly_paths = {sc.readonly_paths().begin(), sc.readonly_paths().end()};
   return out;

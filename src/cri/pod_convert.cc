@@ -34,6 +34,10 @@ absl::StatusOr<sandbox::PodRequest> ToPodRequest(const v1::RunPodSandboxRequest&
     const v1::LinuxPodSandboxConfig& linux = config.linux();
     pod.cgroup_parent = linux.cgroup_parent();
     out.sysctls = {linux.sysctls().begin(), linux.sysctls().end()};
+    if (linux.security_context().has_selinux_options()) {
+      const v1::SELinuxOption& se = linux.security_context().selinux_options();
+      out.selinux_options = {se.user(), se.role(), se.type(), se.level()};
+    }
     const auto& ns = linux.security_context().namespace_options();
     if (ns.network() == v1::TARGET || ns.ipc() == v1::TARGET || ns.pid() == v1::TARGET) {
       return absl::InvalidArgumentError(

@@ -121,6 +121,14 @@ absl::Status Daemon::OpenImageStore(const config::Config& config) {
   ASSIGN_OR_RETURN(registry::RegistriesConf registries,
                    registry::LoadRegistriesConf(config.image.registries_conf));
   for (const auto& warning : registries.warnings) spdlog::warn("{}", warning);
+  artifact::StoreOptions artifact_store;
+  artifact_store.root = config.crio.root + "/artifacts";
+  artifact_store.registries = registries;
+  artifact_store.insecure_registries = config.image.insecure_registries;
+  artifact_store.global_auth_file = config.image.global_auth_file;
+  ASSIGN_OR_RETURN(artifacts_,
+                   artifact::ArtifactStore::Open(std::move(artifact_store), *registry_));
+
   image::StoreOptions store;
   store.root = config.crio.root;
   store.registries = std::move(registries);
@@ -146,13 +154,21 @@ absl::Status Daemon::OpenRuntimeState(const config::Config& config) {
   ASSIGN_OR_RETURN(handlers_, runtime::HandlerRegistry::Build(config));
   for (const auto& warning : handlers_->warnings()) spdlog::warn("{}", warning);
   handlers_config_ = config_.Get();
+  if (config.runtime.selinux) {
+    // Labels are computed even where the host has SELinux off: they show in the spec,
+    // and the runtime applies them only where it is on (the labeler says so once).
+    labeler_ = selinux::MakeSystemLabeler();
+    mcs_ = std::make_unique<selinux::McsAllocator>();
+  }
   containers_ = std::make_unique<container::ContainerManager>(
       *state_, *images_, *rootfs_, config_, [this] { return Handlers(); },
       monitor::MakeMonitorLauncher(),
       container::ContainerOptions{.runroot = config.crio.runroot,
                                   .exits_dir = config.runtime.container_exits_dir,
                                   .attach_dir = config.runtime.container_attach_socket_dir,
-                                  .default_log_dir = config.crio.log_dir});
+                                  .default_log_dir = config.crio.log_dir,
+                                  .artifacts = artifacts_.get(),
+                                  .labeler = labeler_.get()});
   stats::StatsOptions stats_options;
   stats_options.rootfs_dir = config.crio.root + "/rootfs";
   stats_ = std::make_unique<stats::StatsCollector>(*state_, *containers_, *rootfs_,
@@ -161,6 +177,10 @@ absl::Status Daemon::OpenRuntimeState(const config::Config& config) {
   pod_options.runroot = config.crio.runroot;
   pod_options.namespaces_dir = config.runtime.namespaces_dir;
   pod_options.cgroup_manager = config.runtime.cgroup_manager;
+  if (labeler_ != nullptr) {
+    pod_options.mcs = mcs_.get();
+    ASSIGN_OR_RETURN(pod_options.selinux_contexts, selinux::LoadContainerContexts(*labeler_));
+  }
   if (auto handler = handlers_->Lookup(""); handler.ok()) {
     pod_options.pause_binary = (*handler)->monitor_path;  // crio-monitor's "pause" mode
   }

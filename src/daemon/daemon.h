@@ -73,6 +73,9 @@ class Daemon {
   std::unique_ptr<registry::HttpClient> http_;
   std::unique_ptr<registry::RegistryClient> registry_;
   std::unique_ptr<image::ImageStore> images_;
+  std::unique_ptr<artifact::ArtifactStore> artifacts_;  ///< seccomp profiles from registries
+  std::unique_ptr<selinux::Labeler> labeler_;           ///< crio.runtime.selinux only
+  std::unique_ptr<selinux::McsAllocator> mcs_;          ///< the pods' MCS levels
   std::unique_ptr<image::RootfsManager> rootfs_;
   std::unique_ptr<store::Store> state_;
   absl::Mutex handlers_mu_;

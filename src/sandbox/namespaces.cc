@@ -25,6 +25,7 @@
 #include "absl/strings/str_replace.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
+#include "crio/config/values.h"
 
 namespace crio::sandbox {
 
@@ -123,22 +124,7 @@ void RemovePinned(const std::string& path) {
 
 }  // namespace
 
-std::string SysctlNamespace(const std::string& name) {
-  static constexpr std::array<const char*, 5> kIpcExact = {
-      "kernel.sem", "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
-  static constexpr std::array<const char*, 3> kIpcMsg = {"kernel.msgmax", "kernel.msgmnb",
-                                                         "kernel.msgmni"};
-  if (absl::StartsWith(name, "net.")) return "net";
-  if (absl::StartsWith(name, "fs.mqueue.")) return "ipc";
-  for (const char* exact : kIpcExact) {
-    if (name == exact) return "ipc";
-  }
-  for (const char* exact : kIpcMsg) {
-    if (name == exact) return "ipc";
-  }
-  if (name == "kernel.hostname" || name == "kernel.domainname") return "uts";
-  return "";
-}
+std::string SysctlNamespace(const std::string& name) { return config::SysctlNamespaceOf(name); }
 
 absl::StatusOr<PinnedNamespaces> PinNamespaces(const PinRequest& request) {
   if (request.pod_id.empty() || request.pod_id.find('/') != std::string::npos ||

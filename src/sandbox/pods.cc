@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
+#include "crio/config/values.h"
 #include "crio/sandbox/namespaces.h"
 
 namespace crio::sandbox {
@@ -140,6 +141,11 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
     return absl::InvalidArgumentError(
         absl::StrCat("config.log_directory \"", pod.log_directory, "\" is not an absolute path"));
   }
+  for (const auto& [key, value] : request.sysctls) {
+    if (absl::Status text = config::CheckSysctlText(key, value); !text.ok()) {
+      return Annotate(text, "config.linux.sysctls");
+    }
+  }
   // Host-network pods see the host's UTS namespace, so they get its name (as in CRI-O).
   if (pod.hostname.empty() || pod.host_network) pod.hostname = HostHostname();
   RETURN_IF_ERROR(ValidHostname(pod.hostname));
@@ -158,8 +164,22 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
   pod.hosts_path = pod.run_dir + "/hosts";
   pod.hostname_path = pod.run_dir + "/hostname";
   pod.shm_path = pod.host_ipc ? "" : pod.run_dir + "/shm";
+  std::string mcs_level;  // reserved for this pod until it is removed
+  if (options_.mcs != nullptr) {
+    auto labels =
+        selinux::PodLabelsFor(request.selinux_options, options_.selinux_contexts, *options_.mcs);
+    if (!labels.ok()) {
+      return Annotate(labels.status(), "config.linux.security_context.selinux_options");
+    }
+    pod.process_label = labels->process.ToString();
+    pod.mount_label = labels->mount.ToString();
+    mcs_level = labels->process.level;
+  }
   // The record goes first (phase creating): a crash from here on is undone at start.
-  RETURN_IF_ERROR(store_.AddPod(pod));
+  if (absl::Status added = store_.AddPod(pod); !added.ok()) {
+    if (!mcs_level.empty()) options_.mcs->Release(mcs_level);
+    return added;
+  }
   bool done = false;
   absl::Cleanup undo = [&] {
     if (done) return;
@@ -175,6 +195,7 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
     std::error_code ec;
     stdfs::remove_all(pod.run_dir, ec);
     (void)store_.RemovePod(pod.id);
+    if (!mcs_level.empty()) options_.mcs->Release(mcs_level);
   };
 
   RETURN_IF_ERROR(fs::MakeDirs(pod.run_dir, 0755));
@@ -235,6 +256,31 @@ absl::Status PodManager::Release(const store::PodRecord& pod) {
   return UnmountIfMounted(pod.shm_path);
 }
 
+namespace {
+
+// The MCS level of a pod's labels ("" when it has none).
+std::string McsLevelOf(const store::PodRecord& pod) {
+  if (pod.process_label.empty()) return "";
+  auto label = selinux::Label::Parse(pod.process_label);
+  return label.ok() ? label->level : "";
+}
+
+}  // namespace
+
+void PodManager::ReserveMcsLevel(const RequestContext& ctx, const store::PodRecord& pod) {
+  const std::string level = McsLevelOf(pod);
+  if (options_.mcs == nullptr || level.empty()) return;
+  if (absl::Status reserved = options_.mcs->Reserve(level); !reserved.ok()) {
+    log::Warn(ctx, "Pod sandbox {}: keeping its SELinux level {}: {}", pod.id, level,
+              reserved.message());
+  }
+}
+
+void PodManager::ReleaseMcsLevel(const store::PodRecord& pod) {
+  const std::string level = McsLevelOf(pod);
+  if (options_.mcs != nullptr && !level.empty()) options_.mcs->Release(level);
+}
+
 absl::Status PodManager::Stop(const RequestContext& ctx, const std::string& id) {
   auto pod = store_.GetPod(id);
   if (absl::IsNotFound(pod.status())) {
@@ -266,6 +312,7 @@ absl::Status PodManager::Remove(const RequestContext& ctx, const std::string& id
   stdfs::remove_all(pod->run_dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("remove ", pod->run_dir, ": ", ec.message()));
   RETURN_IF_ERROR(store_.RemovePod(pod->id));
+  ReleaseMcsLevel(*pod);
   log::Info(ctx, "Removed pod sandbox {}", pod->id);
   return absl::OkStatus();
 }
@@ -283,6 +330,7 @@ void PodManager::Recover(const RequestContext& ctx) {
       (void)store_.RemovePod(pod.id);
       continue;
     }
+    ReserveMcsLevel(ctx, pod);
     const bool lost_pid_ns =
         pod.share_pid && pod.pause_pid > 0 && !PidNamespaceHolderRunning(pod.pause_pid, pod.id);
     if (pod.state == store::PodState::kReady &&

@@ -251,6 +251,9 @@ absl::StatusOr<BuiltSpec> BuildContainerSpec(const SpecInput& in) {
   if (!env.Has("HOME")) env.Set("HOME", out.user.home);
 
   ASSIGN_OR_RETURN(json capabilities, internal::BuildCapabilities(in, plan, &out.warnings));
+  // For the seccomp rules that depend on capabilities, before `capabilities` moves.
+  const std::vector<std::string> bounding =
+      capabilities["bounding"].get<std::vector<std::string>>();
   ASSIGN_OR_RETURN(json rlimits, internal::BuildRlimits(in.defaults));
   int oom_score_adj = 0;
   ASSIGN_OR_RETURN(json resources,
@@ -284,6 +287,7 @@ absl::StatusOr<BuiltSpec> BuildContainerSpec(const SpecInput& in) {
       {"oomScoreAdj", oom_score_adj},
   };
   if (!rlimits.empty()) process["rlimits"] = std::move(rlimits);
+  if (!in.process_label.empty()) process["selinuxLabel"] = in.process_label;
 
   json linux = {
       {"namespaces", std::move(namespaces)},
@@ -296,10 +300,18 @@ absl::StatusOr<BuiltSpec> BuildContainerSpec(const SpecInput& in) {
   if (!plan.privileged) {
     linux["maskedPaths"] = sc.masked_paths.empty() ? kDefaultMaskedPaths : sc.masked_paths;
     linux["readonlyPaths"] = sc.readonly_paths.empty() ? kDefaultReadonlyPaths : sc.readonly_paths;
-    if (in.seccomp) linux["seccomp"] = *in.seccomp;
-  } else if (in.seccomp) {
+  }
+  if (in.seccomp_profile && (!plan.privileged || in.seccomp_when_privileged)) {
+    seccomp::Target target;
+    target.capabilities = bounding;
+    target.arch = in.defaults.arch;
+    target.kernel = in.defaults.kernel;
+    ASSIGN_OR_RETURN(linux["seccomp"],
+                     seccomp::ToOciSeccomp(*in.seccomp_profile, target, &out.warnings));
+  } else if (in.seccomp_profile) {
     out.warnings.push_back("Not applying a seccomp profile: the container is privileged");
   }
+  if (!in.mount_label.empty()) linux["mountLabel"] = in.mount_label;
 
   out.spec = {
       {"ociVersion", "1.0.2-dev"},

@@ -97,12 +97,10 @@ enum class SysctlNamespace { kIpc, kNet, kUts, kNone };
 
 // Which namespace isolates a sysctl (the kernel's list, as CRI-O and runc check it).
 SysctlNamespace NamespaceOf(absl::string_view key) {
-  if (key == "kernel.sem" || absl::StartsWith(key, "kernel.shm") ||
-      absl::StartsWith(key, "kernel.msg") || absl::StartsWith(key, "fs.mqueue.")) {
-    return SysctlNamespace::kIpc;
-  }
-  if (absl::StartsWith(key, "net.")) return SysctlNamespace::kNet;
-  if (key == "kernel.hostname" || key == "kernel.domainname") return SysctlNamespace::kUts;
+  const std::string ns = config::SysctlNamespaceOf(std::string_view(key.data(), key.size()));
+  if (ns == "ipc") return SysctlNamespace::kIpc;
+  if (ns == "net") return SysctlNamespace::kNet;
+  if (ns == "uts") return SysctlNamespace::kUts;
   return SysctlNamespace::kNone;
 }
 
@@ -359,6 +357,9 @@ absl::StatusOr<json> BuildSysctls(const SpecInput& in, const Plan& plan) {
                        const std::string& field) -> absl::Status {
     // kubelet accepts "net/ipv4/ip_forward"; the kernel names it with dots.
     if (key.find('.') == std::string::npos) absl::StrReplaceAll({{"/", "."}}, &key);
+    if (absl::Status text = config::CheckSysctlText(key, value); !text.ok()) {
+      return Annotate(text, field);
+    }
     RETURN_IF_ERROR(CheckSysctl(key, field, plan));
     sysctls[key] = value;
     return absl::OkStatus();

@@ -31,16 +31,15 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     PodRecord, id, phase, name, uid, pod_namespace, attempt, labels, annotations, runtime_handler,
     created_at, state, hostname, log_directory, cgroup_parent, host_network, host_ipc, host_pid,
     share_pid, netns_path, ipcns_path, utsns_path, run_dir, resolv_conf_path, hosts_path,
-    hostname_path, shm_path, ip, additional_ips, config_json, pause_pid, infra_container_id)
+    hostname_path, shm_path, ip, additional_ips, config_json, pause_pid, infra_container_id,
+    process_label, mount_label)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountRecord, container_path, host_path, readonly,
                                                 selinux_relabel, propagation)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, phase, pod_id, name, attempt,
-                                                labels, annotations, image, image_id, image_ref,
-                                                runtime_handler, created_at, started_at,
-                                                finished_at, exit_code, reason, message, state,
-                                                log_path, bundle_dir, rootfs, pid, monitor_pid,
-                                                stop_signal, tty, stdin, stdin_once, mounts,
-                                                resources_json, infra, monitor_cgroup)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
+    ContainerRecord, id, phase, pod_id, name, attempt, labels, annotations, image, image_id,
+    image_ref, runtime_handler, created_at, started_at, finished_at, exit_code, reason, message,
+    state, log_path, bundle_dir, rootfs, pid, monitor_pid, stop_signal, tty, stdin, stdin_once,
+    mounts, resources_json, infra, monitor_cgroup, seccomp_artifact)
 
 namespace {
 

@@ -118,6 +118,8 @@ struct RuntimeConfig {
   std::string seccomp_profile;  ///< "" = the built-in default profile
   /// Deprecated CRI-O key, still read: an empty CRI profile means RuntimeDefault.
   bool seccomp_use_default_when_empty = true;
+  /// Beyond CRI-O 1.30: an allowed seccomp profile annotation also replaces RuntimeDefault.
+  bool seccomp_annotations_override_default = false;
   std::string privileged_seccomp_profile;
   std::string apparmor_profile = "crio-default";
   std::string cgroup_manager = "systemd";  ///< "systemd" or "cgroupfs"

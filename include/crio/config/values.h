@@ -53,6 +53,18 @@ struct Sysctl {
 /// @return key and value, or InvalidArgument
 absl::StatusOr<Sysctl> ParseSysctl(std::string_view text);
 
+/// Refuses a sysctl whose name or value could smuggle a second setting or a path
+/// (CVE-2022-0811): '+', '=' or a control character in either, '/' or ".." in the name,
+/// an empty name. The message names the sysctl.
+absl::Status CheckSysctlText(std::string_view key, std::string_view value);
+
+/// The namespace that isolates sysctl `key` ("ipc", "net" or "uts"), or "" when it is
+/// not namespaced and setting it would change the whole host. The kernel's families,
+/// as runc checks them: kernel.shm{all,max,mni,_rmid_forced}, kernel.msg{max,mnb,mni},
+/// kernel.sem and fs.mqueue.* (ipc), net.* (net), kernel.hostname and
+/// kernel.domainname (uts).
+std::string SysctlNamespaceOf(std::string_view key);
+
 /// One range of uid_mappings/gid_mappings.
 struct IdMapping {
   std::uint32_t container_id = 0;

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "crio/artifact/store.h"
 #include "crio/common/log.h"
 #include "crio/common/trash.h"
 #include "crio/config/config_holder.h"
@@ -27,16 +28,32 @@
 #include "crio/monitor/monitor.h"
 #include "crio/runtime/handlers.h"
 #include "crio/runtime/oci_runtime.h"
+#include "crio/selinux/labeler.h"
 #include "crio/spec/container_spec.h"
 #include "crio/store/store.h"
 
 namespace crio::container {
+
+class SeccompChooser;
+
+/// A container's SELinux labels ("" without SELinux).
+struct ContainerLabels {
+  std::string process;
+  std::string mount;
+  std::string process_type;  ///< spc_t: never relabel
+};
 
 struct ContainerOptions {
   std::string runroot;          ///< bundles: <runroot>/containers/<id>
   std::string exits_dir;        ///< [crio.runtime] container_exits_dir
   std::string attach_dir;       ///< [crio.runtime] container_attach_socket_dir
   std::string default_log_dir;  ///< [crio] log_dir, for pods without a log_directory
+  /// Seccomp profiles from OCI artifacts (the seccomp profile annotations); null: such
+  /// annotations fail CreateContainer with FailedPrecondition. Outlives the manager.
+  artifact::ArtifactStore* artifacts = nullptr;
+  /// Relabels volumes with selinux_relabel (crio.runtime.selinux); null: SELinux is off
+  /// and containers get no labels.
+  selinux::Labeler* labeler = nullptr;
 };
 
 /// ExecSync's answer.
@@ -121,6 +138,14 @@ class ContainerManager {
   absl::Status RemoveRecord(const RequestContext& ctx, const store::ContainerRecord& container);
   /// The pod's containers, its infra container last (it holds the namespaces).
   std::vector<store::ContainerRecord> PodContainers(const std::string& pod_id);
+  /// The container's labels, from its pod's and its own SELinuxOption.
+  absl::StatusOr<ContainerLabels> LabelsFor(const store::PodRecord& pod,
+                                            const spec::ContainerRequest& request) const;
+  /// Relabels the request's selinux_relabel mounts to the container's mount label.
+  absl::Status RelabelVolumes(const RequestContext& ctx, const store::PodRecord& pod,
+                              const spec::ContainerRequest& request, const ContainerLabels& labels);
+  /// Removes the stored seccomp profile artifacts no container uses any more.
+  void PruneArtifacts(const RequestContext& ctx);
   absl::Status Cleanup(const RequestContext& ctx, const store::ContainerRecord& container);
   absl::StatusOr<std::shared_ptr<const runtime::Handler>> HandlerOf(
       const store::ContainerRecord& container) const;
@@ -135,6 +160,7 @@ class ContainerManager {
   spec::RuntimeDefaults host_facts_;
   /// <runroot>/containers/.trash: removed bundles, attach dirs and exit files.
   std::unique_ptr<fs::Trash> trash_;
+  std::unique_ptr<SeccompChooser> seccomp_;
 
   int inotify_fd_ = -1;
   int wake_fd_ = -1;  ///< eventfd that stops the watcher

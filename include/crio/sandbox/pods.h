@@ -13,6 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "crio/common/log.h"
+#include "crio/selinux/label.h"
+#include "crio/selinux/mcs.h"
 #include "crio/store/store.h"
 
 namespace crio::sandbox {
@@ -28,6 +30,7 @@ struct PodRequest {
   store::PodRecord pod;  ///< metadata, labels, annotations, hostname, log dir, host ns flags...
   DnsConfig dns;
   std::map<std::string, std::string> sysctls;
+  selinux::SELinuxOptions selinux_options;  ///< the pod security context's
 };
 
 struct PodOptions {
@@ -38,6 +41,10 @@ struct PodOptions {
   std::uint64_t shm_size = 64ull << 20;  ///< CRI-O's default pod /dev/shm size
   /// Runs `pause <pod id>` as PID 1 of a pod-shared PID namespace (crio-monitor).
   std::string pause_binary;
+  /// SELinux (crio.runtime.selinux): every pod gets labels with a level of its own from
+  /// `mcs`, on the host's container contexts. Null: no labels.
+  selinux::McsAllocator* mcs = nullptr;
+  selinux::ContainerContexts selinux_contexts = selinux::ContainerContexts::Defaults();
 };
 
 /// What the pod manager needs from the container side, wired by the daemon.
@@ -73,6 +80,9 @@ class PodManager {
   void Recover(const RequestContext& ctx);
 
  private:
+  /// A recovered pod keeps its SELinux level: no new pod may be given it.
+  void ReserveMcsLevel(const RequestContext& ctx, const store::PodRecord& pod);
+  void ReleaseMcsLevel(const store::PodRecord& pod);
   absl::Status Release(const store::PodRecord& pod);
 
   store::Store& store_;

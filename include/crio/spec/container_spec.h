@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "crio/config/config.h"
 #include "crio/registry/manifest.h"
+#include "crio/seccomp/seccomp.h"
 
 namespace crio::spec {
 
@@ -116,8 +117,28 @@ struct NamespaceOptions {
   bool operator==(const NamespaceOptions&) const = default;
 };
 
-/// CRI LinuxContainerSecurityContext, without the profile selections (seccomp,
-/// AppArmor, SELinux), which other modules resolve.
+/// The CRI SecurityProfile of a container's seccomp (or the deprecated
+/// seccomp_profile_path spelled as one).
+enum class SeccompProfileType { kUnset, kRuntimeDefault, kUnconfined, kLocalhost };
+struct SeccompProfileRequest {
+  SeccompProfileType type = SeccompProfileType::kUnset;
+  std::string localhost_ref;  ///< absolute path, for kLocalhost
+
+  bool operator==(const SeccompProfileRequest&) const = default;
+};
+
+/// CRI SELinuxOption: the parts of a label the user asked for ("" = not given).
+struct SELinuxOption {
+  std::string user;
+  std::string role;
+  std::string type;
+  std::string level;
+
+  bool operator==(const SELinuxOption&) const = default;
+};
+
+/// CRI LinuxContainerSecurityContext. The profile selections (seccomp, SELinux) are
+/// carried here and resolved by their own modules before the spec is built.
 struct SecurityContext {
   std::vector<std::string> add_capabilities;  ///< "ALL" or names, with or without CAP_
   std::vector<std::string> drop_capabilities;
@@ -135,6 +156,8 @@ struct SecurityContext {
   /// tell "unset" from "empty", so an explicitly empty list also gets the defaults.
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;  ///< as masked_paths, with kDefaultReadonlyPaths
+  SeccompProfileRequest seccomp;
+  SELinuxOption selinux_options;
 
   bool operator==(const SecurityContext&) const = default;
 };
@@ -213,14 +236,16 @@ struct RuntimeDefaults {
   bool privileged_without_host_devices = false;          ///< of the runtime handler
 
   // Facts about the host and the daemon.
-  int daemon_oom_score_adj = 0;                ///< the daemon's own /proc/self/oom_score_adj
-  bool daemon_has_cap_sys_resource = true;     ///< may lower oom_score_adj below its own
-  int last_cap = 40;                           ///< /proc/sys/kernel/cap_last_cap
-  bool cgroup2 = false;                        ///< unified hierarchy: cgroupns, "unified"
-  bool swap_supported = true;                  ///< memory.memsw / memory.swap.max exist
-  bool hugetlb_supported = true;               ///< the hugetlb controller is mounted
-  bool pids_supported = true;                  ///< the pids controller is mounted
-  bool recursive_read_only_supported = false;  ///< the runtime knows "rro" (runc >= 1.2)
+  int daemon_oom_score_adj = 0;                  ///< the daemon's own /proc/self/oom_score_adj
+  bool daemon_has_cap_sys_resource = true;       ///< may lower oom_score_adj below its own
+  int last_cap = 40;                             ///< /proc/sys/kernel/cap_last_cap
+  bool cgroup2 = false;                          ///< unified hierarchy: cgroupns, "unified"
+  bool swap_supported = true;                    ///< memory.memsw / memory.swap.max exist
+  bool hugetlb_supported = true;                 ///< the hugetlb controller is mounted
+  bool pids_supported = true;                    ///< the pids controller is mounted
+  bool recursive_read_only_supported = false;    ///< the runtime knows "rro" (runc >= 1.2)
+  std::string arch = "amd64";                    ///< Go architecture name, for seccomp
+  std::optional<seccomp::KernelVersion> kernel;  ///< for seccomp minKernel rules
 
   bool operator==(const RuntimeDefaults&) const = default;
 };
@@ -248,9 +273,16 @@ struct SpecInput {
   std::vector<LinuxDevice> host_devices;
   /// The PID namespace of request.security.namespace_options.target_id, for kTarget.
   std::string target_pid_ns_path;
-  /// linux.seccomp from the seccomp module; nullopt = unconfined. Privileged containers
-  /// never get one.
-  std::optional<nlohmann::json> seccomp;
+  /// The container's seccomp profile as chosen by the caller (security context, config,
+  /// annotations); nullopt = unconfined. The builder resolves it for the container's own
+  /// capabilities and the host's architecture into linux.seccomp. Privileged containers
+  /// get none unless seccomp_when_privileged (privileged_seccomp_profile).
+  std::optional<seccomp::Profile> seccomp_profile;
+  bool seccomp_when_privileged = false;
+  /// SELinux labels (selinux module); "" = none. Shown in the spec even when the host
+  /// has SELinux disabled: the runtime applies them only where it is enabled.
+  std::string process_label;
+  std::string mount_label;
   std::string created;  ///< RFC 3339 creation time for the Created annotation; "" = none
 };
 

@@ -65,6 +65,9 @@ struct PodRecord {
   std::string ip;        ///< from CNI (a later issue)
   std::vector<std::string> additional_ips;
   std::string config_json;  ///< the PodSandboxConfig as JSON, for verbose status
+  /// SELinux labels of the pod (its containers start from them); "" without SELinux.
+  std::string process_label;
+  std::string mount_label;
 };
 
 enum class ContainerState { kCreated, kRunning, kExited, kUnknown };
@@ -111,6 +114,9 @@ struct ContainerRecord {
   /// The pod's pause container: not a CRI container, so hidden from the CRI's
   /// container calls and lists.
   bool infra = false;
+  /// The manifest digest of the seccomp profile's OCI artifact, when it came from one,
+  /// so that unused artifacts can be pruned.
+  std::string seccomp_artifact;
   /// The record in the form a list answer carries it, kept by the store with every
   /// change when an encoder is set (SetContainerEncoder); never persisted.
   std::string list_entry;

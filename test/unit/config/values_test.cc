@@ -79,6 +79,54 @@ TEST(ParseSysctlTest, KeyEqualsValueWithoutSpaces) {
   }
 }
 
+// CVE-2022-0811: pinns split "a=1+b=2" into two settings, so a pod could set any host
+// sysctl (kernel.core_pattern) through a namespaced one.
+TEST(CheckSysctlTextTest, RefusesSmuggledSettings) {
+  EXPECT_TRUE(CheckSysctlText("net.ipv4.ping_group_range", "0 2147483647").ok());
+  EXPECT_TRUE(CheckSysctlText("kernel.shm_rmid_forced", "1").ok());
+  EXPECT_TRUE(CheckSysctlText("net.ipv4.ip_local_port_range", "1024\t65000").ok());
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"kernel.shm_rmid_forced", "1+kernel.core_pattern=|/var/lib/x/malicious.sh #"},
+      {"kernel.shm_rmid_forced", "1=2"},
+      {"kernel.shm_rmid_forced", "1\nkernel.core_pattern=|/x"},
+      {"kernel.shm_rmid_forced", std::string("1\0x", 3)},
+      {"kernel.shm_rmid_forced+kernel.core_pattern", "1"},
+      {"net.ipv4.ip_forward=1", "1"},
+      {"net/../../kernel/core_pattern", "x"},
+      {"net..ipv4", "1"},
+      {"", "1"},
+  };
+  for (const auto& [key, value] : bad) {
+    const absl::Status status = CheckSysctlText(key, value);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << key << "=" << value;
+    EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("sysctl")) << key;
+  }
+}
+
+TEST(SysctlNamespaceOfTest, KernelFamilies) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"kernel.shm_rmid_forced", "ipc"},
+      {"kernel.shmmax", "ipc"},
+      {"kernel.msgmax", "ipc"},
+      {"kernel.sem", "ipc"},
+      {"fs.mqueue.msg_max", "ipc"},
+      {"net.ipv4.ip_forward", "net"},
+      {"net.core.somaxconn", "net"},
+      {"kernel.hostname", "uts"},
+      {"kernel.domainname", "uts"},
+      {"kernel.core_pattern", ""},
+      {"kernel.semx", ""},
+      {"vm.overcommit_memory", ""},
+      {"fs.mqueue", ""},
+      {"netx.foo", ""},
+      {"kernel.sysrq", ""},
+      {"kernel.shm", ""},
+      {"kernel.msgfoo", ""},
+      {"net.", ""},
+  };
+  for (const auto& [key, family] : cases) EXPECT_EQ(SysctlNamespaceOf(key), family) << key;
+}
+
 TEST(ParseIdMappingsTest, Ranges) {
   absl::StatusOr<std::vector<IdMapping>> m = ParseIdMappings("0:100000:65536,65536:1:1");
   ASSERT_TRUE(m.ok());

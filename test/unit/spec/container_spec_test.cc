@@ -441,7 +441,8 @@ std::vector<Case> Cases() {
            [](SpecInput& in, const std::string&) {
              in.pod.privileged = true;
              in.request.security.privileged = true;
-             in.seccomp = json{{"defaultAction", "SCMP_ACT_ERRNO"}};
+             in.seccomp_profile = seccomp::Profile{};
+             in.seccomp_profile->default_action = "SCMP_ACT_ERRNO";
              in.host_devices = {{.path = "/dev/sda", .type = 'b', .major = 8, .minor = 0}};
            },
        .expect = {{"/linux/resources/devices",
@@ -469,15 +470,49 @@ std::vector<Case> Cases() {
        .setup = [](SpecInput& in, const std::string&) { in.request.security.privileged = true; },
        .code = absl::StatusCode::kInvalidArgument,
        .error = "privileged"});
+  // Seccomp rules gated on a capability follow the container's own capabilities.
+  const auto mount_for_sys_admin = [] {
+    seccomp::Profile profile;
+    profile.default_action = "SCMP_ACT_ERRNO";
+    profile.arch_map = {{"SCMP_ARCH_X86_64", {"SCMP_ARCH_X86", "SCMP_ARCH_X32"}}};
+    seccomp::SyscallRule rule;
+    rule.names = {"mount"};
+    rule.action = "SCMP_ACT_ALLOW";
+    rule.includes.caps = {"CAP_SYS_ADMIN"};
+    profile.syscalls.push_back(rule);
+    return profile;
+  };
+  add({.name = "SeccompRuleNeedsACapabilityTheContainerLacks",
+       .setup = [mount_for_sys_admin](
+                    SpecInput& in,
+                    const std::string&) { in.seccomp_profile = mount_for_sys_admin(); },
+       .expect = {{"/linux/seccomp/architectures",
+                   {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}}},
+       .absent = {"/linux/seccomp/syscalls/0"}});
+  add({.name = "SeccompRuleForACapabilityTheContainerHas",
+       .setup =
+           [mount_for_sys_admin](SpecInput& in, const std::string&) {
+             in.seccomp_profile = mount_for_sys_admin();
+             in.request.security.add_capabilities = {"SYS_ADMIN"};
+           },
+       .expect = {{"/linux/seccomp/syscalls/0/names", {"mount"}},
+                  {"/linux/seccomp/syscalls/0/action", "SCMP_ACT_ALLOW"}}});
   add({.name = "UnprivilegedDefaults",
        .setup =
            [](SpecInput& in, const std::string&) {
-             in.seccomp = json{{"x", 1}};
+             in.seccomp_profile = seccomp::Profile{};
+             in.seccomp_profile->default_action = "SCMP_ACT_ERRNO";
+             in.seccomp_profile->default_errno_ret = 38;
+             in.process_label = "system_u:system_r:container_t:s0:c1,c2";
+             in.mount_label = "system_u:object_r:container_file_t:s0:c1,c2";
            },
        .expect = {{"/linux/maskedPaths/0", "/proc/asound"},
                   {"/linux/readonlyPaths",
                    {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
-                  {"/linux/seccomp", {{"x", 1}}},
+                  {"/linux/seccomp/defaultAction", "SCMP_ACT_ERRNO"},
+                  {"/linux/seccomp/defaultErrnoRet", 38},
+                  {"/linux/mountLabel", "system_u:object_r:container_file_t:s0:c1,c2"},
+                  {"/process/selinuxLabel", "system_u:system_r:container_t:s0:c1,c2"},
                   {"/root/readonly", false}}});
   add({.name = "MaskedPathsFromCri",
        .setup =
