@@ -24,11 +24,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "configured_devices.h"
 #include "crio/annotations/seccomp.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
+#include "crio/config/values.h"
 #include "crio/registry/credentials.h"
 #include "crio/registry/reference.h"
 #include "crio/selinux/label.h"
@@ -630,7 +633,14 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
   input.seccomp_when_privileged = seccomp.when_privileged;
   input.process_label = labels.process;
   input.mount_label = labels.mount;
+  input.apply_selinux_labels = options_.labeler != nullptr && options_.labeler->Enabled();
   for (const spec::DeviceRequest& device : input.request.devices) {
+    ASSIGN_OR_RETURN(spec::LinuxDevice resolved, spec::ResolveDevice(device));
+    input.devices.push_back(std::move(resolved));
+  }
+  ASSIGN_OR_RETURN(std::vector<spec::DeviceRequest> extra,
+                   ConfiguredDevices(*config, handler->config, pod.annotations));
+  for (const spec::DeviceRequest& device : extra) {
     ASSIGN_OR_RETURN(spec::LinuxDevice resolved, spec::ResolveDevice(device));
     input.devices.push_back(std::move(resolved));
   }

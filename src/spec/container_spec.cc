@@ -185,6 +185,8 @@ json Annotations(const SpecInput& in, const std::string& log_path, const std::st
   a["io.container.manager"] = "cri-o";
   a["io.kubernetes.cri-o.ContainerType"] = "container";
   a["io.kubernetes.cri-o.ContainerID"] = in.container_id;
+  if (!in.process_label.empty()) a["io.kubernetes.cri-o.ProcessLabel"] = in.process_label;
+  if (!in.mount_label.empty()) a["io.kubernetes.cri-o.MountLabel"] = in.mount_label;
   a["io.kubernetes.cri-o.Name"] = absl::StrCat("k8s_", request.name, "_", pod.name, "_",
                                                pod.namespace_, "_", pod.uid, "_", request.attempt);
   a["io.kubernetes.cri-o.SandboxID"] = pod.id;
@@ -287,7 +289,9 @@ absl::StatusOr<BuiltSpec> BuildContainerSpec(const SpecInput& in) {
       {"oomScoreAdj", oom_score_adj},
   };
   if (!rlimits.empty()) process["rlimits"] = std::move(rlimits);
-  if (!in.process_label.empty()) process["selinuxLabel"] = in.process_label;
+  if (in.apply_selinux_labels && !in.process_label.empty()) {
+    process["selinuxLabel"] = in.process_label;
+  }
 
   json linux = {
       {"namespaces", std::move(namespaces)},
@@ -311,7 +315,7 @@ absl::StatusOr<BuiltSpec> BuildContainerSpec(const SpecInput& in) {
   } else if (in.seccomp_profile) {
     out.warnings.push_back("Not applying a seccomp profile: the container is privileged");
   }
-  if (!in.mount_label.empty()) linux["mountLabel"] = in.mount_label;
+  if (in.apply_selinux_labels && !in.mount_label.empty()) linux["mountLabel"] = in.mount_label;
 
   out.spec = {
       {"ociVersion", "1.0.2-dev"},

@@ -279,10 +279,13 @@ struct SpecInput {
   /// get none unless seccomp_when_privileged (privileged_seccomp_profile).
   std::optional<seccomp::Profile> seccomp_profile;
   bool seccomp_when_privileged = false;
-  /// SELinux labels (selinux module); "" = none. Shown in the spec even when the host
-  /// has SELinux disabled: the runtime applies them only where it is enabled.
+  /// SELinux labels (selinux module); "" = none. Always shown in the spec's annotations
+  /// (io.kubernetes.cri-o.ProcessLabel, io.kubernetes.cri-o.MountLabel); set as
+  /// process.selinuxLabel and linux.mountLabel only with apply_selinux_labels, since
+  /// runc refuses labels on a host where SELinux is disabled.
   std::string process_label;
   std::string mount_label;
+  bool apply_selinux_labels = false;
   std::string created;  ///< RFC 3339 creation time for the Created annotation; "" = none
 };
 

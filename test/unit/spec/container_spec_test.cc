@@ -505,6 +505,7 @@ std::vector<Case> Cases() {
              in.seccomp_profile->default_errno_ret = 38;
              in.process_label = "system_u:system_r:container_t:s0:c1,c2";
              in.mount_label = "system_u:object_r:container_file_t:s0:c1,c2";
+             in.apply_selinux_labels = true;
            },
        .expect = {{"/linux/maskedPaths/0", "/proc/asound"},
                   {"/linux/readonlyPaths",
@@ -514,6 +515,17 @@ std::vector<Case> Cases() {
                   {"/linux/mountLabel", "system_u:object_r:container_file_t:s0:c1,c2"},
                   {"/process/selinuxLabel", "system_u:system_r:container_t:s0:c1,c2"},
                   {"/root/readonly", false}}});
+  add({.name = "SELinuxLabelsOnlyInAnnotationsWhereSELinuxIsOff",
+       .setup =
+           [](SpecInput& in, const std::string&) {
+             in.process_label = "system_u:system_r:container_t:s0:c1,c2";
+             in.mount_label = "system_u:object_r:container_file_t:s0:c1,c2";
+           },
+       .expect = {{"/annotations/io.kubernetes.cri-o.ProcessLabel",
+                   "system_u:system_r:container_t:s0:c1,c2"},
+                  {"/annotations/io.kubernetes.cri-o.MountLabel",
+                   "system_u:object_r:container_file_t:s0:c1,c2"}},
+       .absent = {"/process/selinuxLabel", "/linux/mountLabel"}});
   add({.name = "MaskedPathsFromCri",
        .setup =
            [](SpecInput& in, const std::string&) {
