@@ -21,6 +21,7 @@
 #include <set>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -171,6 +172,18 @@ spec::RuntimeDefaults ProbeHostFacts(spec::RuntimeDefaults defaults) {
   defaults.daemon_oom_score_adj = ReadIntFile("/proc/self/oom_score_adj", 0);
   defaults.daemon_has_cap_sys_resource = HasCapSysResource();
   defaults.last_cap = ReadIntFile("/proc/sys/kernel/cap_last_cap", 40);
+  {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("CapBnd:", 0) != 0) continue;
+      std::uint64_t bounding = 0;
+      if (absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line.substr(7)), &bounding)) {
+        defaults.daemon_bounding_caps = bounding;
+      }
+      break;
+    }
+  }
   struct stat st {};
   defaults.cgroup2 = ::stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
   if (defaults.cgroup2) {
@@ -513,6 +526,7 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
     defaults.daemon_oom_score_adj = facts.daemon_oom_score_adj;
     defaults.daemon_has_cap_sys_resource = facts.daemon_has_cap_sys_resource;
     defaults.last_cap = facts.last_cap;
+    defaults.daemon_bounding_caps = facts.daemon_bounding_caps;
     defaults.cgroup2 = facts.cgroup2;
     defaults.swap_supported = facts.swap_supported;
     defaults.hugetlb_supported = facts.hugetlb_supported;

@@ -68,6 +68,16 @@ int LastCap(const RuntimeDefaults& defaults) {
 
 bool IsAll(absl::string_view name) { return absl::EqualsIgnoreCase(name, "ALL"); }
 
+// "All capabilities" (privileged, add ALL) means all the daemon itself may hand out:
+// runc cannot raise a capability outside its own bounding set, and a daemon run
+// without one (CAP_SYS_RESOURCE in some sandboxes) would make every privileged
+// container fail at start with "unable to apply caps".
+void InsertAll(const RuntimeDefaults& defaults, std::set<int>* caps) {
+  for (int i = 0; i <= LastCap(defaults); ++i) {
+    if (i < 64 && ((defaults.daemon_bounding_caps >> i) & 1u) != 0) caps->insert(i);
+  }
+}
+
 // The capability's number; unknown names and ones this kernel lacks are refused, as
 // CRI-O lists only the capabilities up to cap_last_cap.
 absl::StatusOr<int> Number(absl::string_view name, absl::string_view field,
@@ -103,14 +113,12 @@ absl::StatusOr<nlohmann::json> BuildCapabilities(const SpecInput& in, const Plan
   std::set<int> caps;
   std::set<int> ambient;
   if (plan.privileged) {
-    for (int i = 0; i <= LastCap(defaults); ++i) caps.insert(i);
+    InsertAll(defaults, &caps);
   } else {
     const bool add_all = std::any_of(sc.add_capabilities.begin(), sc.add_capabilities.end(), IsAll);
     const bool drop_all =
         std::any_of(sc.drop_capabilities.begin(), sc.drop_capabilities.end(), IsAll);
-    if (add_all) {
-      for (int i = 0; i <= LastCap(defaults); ++i) caps.insert(i);
-    }
+    if (add_all) InsertAll(defaults, &caps);
     // "drop ALL" clears the defaults too, so that the adds are all there is.
     if (drop_all) caps.clear();
     for (std::size_t i = 0; i < sc.add_capabilities.size(); ++i) {

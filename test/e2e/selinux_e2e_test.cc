@@ -76,12 +76,11 @@ TEST_F(SELinuxTest, PodsGetUniqueLevelsTheirContainersShare) {
   EXPECT_EQ(levels.size(), 2u);
 }
 
-// (Privileged containers get spc_t: the selinux unit tests cover it. A privileged
-// container does not start under runc on this host yet, see the issue notes.)
-TEST_F(SELinuxTest, GivenOptionsAreUsed) {
+TEST_F(SELinuxTest, GivenOptionsAreUsedAndPrivilegedIsSpcT) {
   v1::PodSandboxConfig pod = PodConfig("se-given");
   auto* options = pod.mutable_linux()->mutable_security_context()->mutable_selinux_options();
   options->set_level("s0:c7,c9");
+  pod.mutable_linux()->mutable_security_context()->set_privileged(true);
   std::string pod_id;
   ASSERT_TRUE(RunPod(pod, &pod_id).ok());
 
@@ -90,6 +89,16 @@ TEST_F(SELinuxTest, GivenOptionsAreUsed) {
       "my_container_t");
   const auto typed_spec = SpecOf(MakeContainer(pod_id, pod, "typed", typed));
   EXPECT_EQ(Label(typed_spec, "Process"), "system_u:system_r:my_container_t:s0:c7,c9");
+
+  // A privileged container is spc_t, and it starts: its capabilities are those the
+  // daemon has (this host's daemon lacks CAP_SYS_RESOURCE, which runc cannot grant).
+  v1::ContainerConfig privileged = ContainerConfig("priv", {"sleep", "60"});
+  privileged.mutable_linux()->mutable_security_context()->set_privileged(true);
+  const std::string privileged_id = MakeContainer(pod_id, pod, "priv", privileged);
+  EXPECT_EQ(Label(SpecOf(privileged_id), "Process"), "system_u:system_r:spc_t:s0:c7,c9");
+  const grpc::Status started = Start(privileged_id);
+  EXPECT_TRUE(started.ok()) << started.error_message();
+  EXPECT_EQ(Status(privileged_id).state(), v1::CONTAINER_RUNNING);
 }
 
 TEST_F(SELinuxTest, BadOptionsAreRefusedAndLeaveNothing) {

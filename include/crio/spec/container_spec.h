@@ -236,9 +236,11 @@ struct RuntimeDefaults {
   bool privileged_without_host_devices = false;          ///< of the runtime handler
 
   // Facts about the host and the daemon.
-  int daemon_oom_score_adj = 0;                  ///< the daemon's own /proc/self/oom_score_adj
-  bool daemon_has_cap_sys_resource = true;       ///< may lower oom_score_adj below its own
-  int last_cap = 40;                             ///< /proc/sys/kernel/cap_last_cap
+  int daemon_oom_score_adj = 0;             ///< the daemon's own /proc/self/oom_score_adj
+  bool daemon_has_cap_sys_resource = true;  ///< may lower oom_score_adj below its own
+  int last_cap = 40;                        ///< /proc/sys/kernel/cap_last_cap
+  /// CapBnd of /proc/self/status: "all capabilities" never exceeds what the daemon has.
+  std::uint64_t daemon_bounding_caps = ~std::uint64_t{0};
   bool cgroup2 = false;                          ///< unified hierarchy: cgroupns, "unified"
   bool swap_supported = true;                    ///< memory.memsw / memory.swap.max exist
   bool hugetlb_supported = true;                 ///< the hugetlb controller is mounted

@@ -457,6 +457,22 @@ std::vector<Case> Cases() {
              EXPECT_THAT(MountAt(b.spec, "/sys/fs/cgroup")["options"].dump(),
                          ::testing::Not(HasSubstr("\"ro\"")));
            }});
+  add({.name = "PrivilegedGetsOnlyTheCapabilitiesTheDaemonHas",
+       .setup =
+           [](SpecInput& in, const std::string&) {
+             in.pod.privileged = true;
+             in.request.security.privileged = true;
+             in.defaults.daemon_bounding_caps = ~(std::uint64_t{1} << 24);  // CAP_SYS_RESOURCE
+           },
+       .check =
+           [](const BuiltSpec& b) {
+             const json& bounding = b.spec["/process/capabilities/bounding"_json_pointer];
+             EXPECT_EQ(bounding.size(), 40u);
+             EXPECT_EQ(std::find(bounding.begin(), bounding.end(), "CAP_SYS_RESOURCE"),
+                       bounding.end());
+             EXPECT_NE(std::find(bounding.begin(), bounding.end(), "CAP_SYS_ADMIN"),
+                       bounding.end());
+           }});
   add({.name = "PrivilegedWithoutHostDevices",
        .setup =
            [](SpecInput& in, const std::string&) {
