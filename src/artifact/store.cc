@@ -15,30 +15,17 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "crio/common/clock.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
 #include "crio/registry/manifest.h"
+#include "crio/registry/pull_sources.h"
 #include "crio/registry/reference.h"
 
 namespace crio::artifact {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-class StringSink final : public registry::BodySink {
- public:
-  absl::Status Write(absl::string_view chunk) override {
-    data.append(chunk.data(), chunk.size());
-    return absl::OkStatus();
-  }
-  std::string data;
-};
-
-std::int64_t NowUnixNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // fs::WriteFileAtomic's temporary files are ".<name>.XXXXXX" beside the target; a crash
 // mid-write leaves them behind.
@@ -217,31 +204,25 @@ absl::StatusOr<SeccompArtifact> ArtifactStore::PullSeccompProfile(
     const absl::Status touched = Touch(result->manifest_digest, reference);
     if (!touched.ok()) log::Warn(ctx, "Recording the use of {}: {}", reference, touched.message());
   } else {
-    auto candidates = registry::ResolveShortName(*ref, options_.registries);
-    if (!candidates.ok()) return Annotate(candidates.status(), context);
-    absl::Status last = absl::NotFoundError("no source to pull from");
-    for (const auto& candidate : *candidates) {
-      auto sources =
-          registry::PullSources(candidate, options_.registries, options_.insecure_registries);
-      if (!sources.ok()) return Annotate(sources.status(), context);
-      for (const auto& source : *sources) {
-        std::optional<registry::Credentials> source_credentials = credentials;
-        if (!source_credentials.has_value() && !options_.global_auth_file.empty()) {
-          auto from_file = registry::LoadAuthFile(options_.global_auth_file, source.reference);
-          if (!from_file.ok()) return Annotate(from_file.status(), context);
-          source_credentials = *std::move(from_file);
-        }
-        auto pulled = PullFromSource(ctx, reference, source, source_credentials);
-        if (pulled.ok()) {
-          result.emplace(*std::move(pulled));
-          break;
-        }
-        last = Annotate(pulled.status(), absl::StrCat("from ", source.reference.String()));
-        log::Warn(ctx, "Pulling OCI artifact {} failed: {}", reference, last.message());
-      }
-      if (result.has_value()) break;
-    }
-    if (!result.has_value()) return Annotate(last, context);
+    registry::PullSourceOptions sources;
+    sources.registries = &options_.registries;
+    sources.insecure_registries = &options_.insecure_registries;
+    sources.global_auth_file = options_.global_auth_file;
+    const absl::Status tried = registry::TryPullSources(
+        *ref, sources, credentials, absl::NotFoundError("no source to pull from"),
+        [&](const registry::Reference&, const registry::PullSource& source,
+            const std::optional<registry::Credentials>& source_credentials) -> absl::Status {
+          auto pulled = PullFromSource(ctx, reference, source, source_credentials);
+          if (pulled.ok()) {
+            result.emplace(*std::move(pulled));
+            return absl::OkStatus();
+          }
+          absl::Status failed =
+              Annotate(pulled.status(), absl::StrCat("from ", source.reference.String()));
+          log::Warn(ctx, "Pulling OCI artifact {} failed: {}", reference, failed.message());
+          return failed;
+        });
+    if (!tried.ok()) return Annotate(tried, context);
   }
   log::Info(ctx, "Retrieved OCI artifact seccomp profile of len: {}",
             result->layers.front().size());
@@ -328,7 +309,7 @@ absl::StatusOr<SeccompArtifact> ArtifactStore::PullFromSource(
       artifact.layers.push_back(*std::move(stored));
       continue;
     }
-    StringSink sink;
+    registry::StringSink sink;
     absl::Status fetched_blob = client_.GetBlob(source, layer, credentials, sink);
     if (!fetched_blob.ok())
       return Annotate(fetched_blob, absl::StrCat("layer ", layer.digest.str()));
@@ -361,7 +342,7 @@ absl::Status ArtifactStore::Commit(const SeccompArtifact& artifact,
   }
   RETURN_IF_ERROR(store_blob(artifact.manifest_digest, manifest_body));
 
-  const std::int64_t now = NowUnixNanos();
+  const std::int64_t now = UnixNanosNow();
   auto it = records_.find(artifact.manifest_digest);
   StoredArtifact record =
       it != records_.end() ? it->second : StoredArtifact(artifact.manifest_digest);
@@ -380,7 +361,7 @@ absl::Status ArtifactStore::Touch(const Digest& digest, const std::string& refer
   auto it = records_.find(digest);
   if (it == records_.end()) return absl::OkStatus();  // removed meanwhile: nothing to mark
   StoredArtifact record = it->second;
-  record.last_used_unix_nanos = NowUnixNanos();
+  record.last_used_unix_nanos = UnixNanosNow();
   AddReference(record, reference);
   RETURN_IF_ERROR(WriteRecord(record));
   it->second = std::move(record);

@@ -11,7 +11,7 @@
 namespace crio::container {
 
 absl::StatusOr<std::vector<spec::DeviceRequest>> ConfiguredDevices(
-    const config::Config& config, const config::RuntimeHandler& handler,
+    const config::Config& config, const std::vector<std::string>& allowed_annotations,
     const std::map<std::string, std::string>& pod_annotations) {
   std::vector<spec::DeviceRequest> devices;
   const auto add = [&devices](const config::DeviceSpec& device) {
@@ -33,8 +33,7 @@ absl::StatusOr<std::vector<spec::DeviceRequest>> ConfiguredDevices(
   // ask for host devices that allowed_devices lists, and for nothing else.
   const auto asked = pod_annotations.find(kDevicesAnnotation);
   if (asked == pod_annotations.end() || asked->second.empty()) return devices;
-  const auto allowed = annotations::AllowedFor(handler, config.runtime.workloads, pod_annotations);
-  if (!annotations::IsAllowed(kDevicesAnnotation, allowed)) return devices;
+  if (!annotations::IsAllowed(kDevicesAnnotation, allowed_annotations)) return devices;
   for (const absl::string_view entry : absl::StrSplit(asked->second, ',', absl::SkipEmpty())) {
     const std::string text(entry);
     auto device = config::ParseDevice(text);

@@ -19,10 +19,11 @@ namespace crio::container {
 inline constexpr char kDevicesAnnotation[] = "io.kubernetes.cri-o.Devices";
 
 /// additional_devices, then the annotation's devices.
+/// @param allowed_annotations the pod's (annotations::AllowedFor)
 /// @return InvalidArgument naming the entry for a malformed device, or for an
 ///     annotation device that allowed_devices does not list
 absl::StatusOr<std::vector<spec::DeviceRequest>> ConfiguredDevices(
-    const config::Config& config, const config::RuntimeHandler& handler,
+    const config::Config& config, const std::vector<std::string>& allowed_annotations,
     const std::map<std::string, std::string>& pod_annotations);
 
 }  // namespace crio::container

@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "configured_devices.h"
 #include "crio/annotations/seccomp.h"
+#include "crio/common/clock.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
 #include "crio/config/values.h"
@@ -52,12 +53,6 @@ constexpr auto kKillWait = std::chrono::seconds(10);  // after SIGKILL, for the 
 constexpr auto kExitPollCap = std::chrono::milliseconds(50);
 // How long RemoveContainer waits for a monitor that wrote the exit file to end.
 constexpr auto kMonitorEndWait = std::chrono::milliseconds(2000);
-
-std::int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Rfc3339(std::int64_t nanos) {
   return absl::FormatTime(absl::RFC3339_full, absl::FromUnixNanos(nanos), absl::UTCTimeZone());
@@ -121,16 +116,18 @@ int ReadIntFile(const std::string& path, int fallback) {
   return value;
 }
 
-bool HasCapSysResource() {
+// One of the daemon's capability sets ("CapEff", "CapBnd") from /proc/self/status.
+std::optional<std::uint64_t> OwnCapabilities(absl::string_view set) {
   std::ifstream in("/proc/self/status");
+  const std::string prefix = absl::StrCat(set, ":");
   std::string line;
   while (std::getline(in, line)) {
-    if (absl::StartsWith(line, "CapEff:")) {
-      const std::uint64_t caps = std::strtoull(line.c_str() + 7, nullptr, 16);
-      return (caps & (1ull << CAP_SYS_RESOURCE)) != 0;
-    }
+    if (!absl::StartsWith(line, prefix)) continue;
+    std::uint64_t caps = 0;
+    if (!absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line.substr(prefix.size())), &caps)) break;
+    return caps;
   }
-  return false;
+  return std::nullopt;
 }
 
 // Creates `path` (clean, absolute, inside the container) under `rootfs` one component at
@@ -170,20 +167,10 @@ absl::Status MakeVolumeDir(const std::string& rootfs, const std::string& path, u
 
 spec::RuntimeDefaults ProbeHostFacts(spec::RuntimeDefaults defaults) {
   defaults.daemon_oom_score_adj = ReadIntFile("/proc/self/oom_score_adj", 0);
-  defaults.daemon_has_cap_sys_resource = HasCapSysResource();
+  defaults.daemon_has_cap_sys_resource =
+      (OwnCapabilities("CapEff").value_or(0) & (std::uint64_t{1} << CAP_SYS_RESOURCE)) != 0;
   defaults.last_cap = ReadIntFile("/proc/sys/kernel/cap_last_cap", 40);
-  {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.rfind("CapBnd:", 0) != 0) continue;
-      std::uint64_t bounding = 0;
-      if (absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line.substr(7)), &bounding)) {
-        defaults.daemon_bounding_caps = bounding;
-      }
-      break;
-    }
-  }
+  defaults.daemon_bounding_caps = OwnCapabilities("CapBnd").value_or(~std::uint64_t{0});
   struct stat st {};
   defaults.cgroup2 = ::stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
   if (defaults.cgroup2) {
@@ -289,7 +276,7 @@ absl::Status ContainerManager::Start(const RequestContext& ctx) {
       c.exit_code = 255;
       c.reason = "Error";
       c.message = "the container's monitor was gone when crio started";
-      if (c.finished_at == 0) c.finished_at = NowNanos();
+      if (c.finished_at == 0) c.finished_at = UnixNanosNow();
     });
     if (container.infra) {
       (void)state_.UpdatePod(container.pod_id,
@@ -339,7 +326,7 @@ bool ContainerManager::CollectExit(const std::string& id) {
     ended_now = true;
     c.state = store::ContainerState::kExited;
     c.exit_code = info.exit_code;
-    c.finished_at = info.finished_at_ns != 0 ? info.finished_at_ns : NowNanos();
+    c.finished_at = info.finished_at_ns != 0 ? info.finished_at_ns : UnixNanosNow();
     c.pid = 0;
     if (info.oom_killed) {
       c.reason = "OOMKilled";
@@ -412,18 +399,16 @@ absl::StatusOr<ContainerLabels> ContainerManager::LabelsFor(
 absl::Status ContainerManager::RelabelVolumes(const RequestContext& ctx,
                                               const store::PodRecord& pod,
                                               const spec::ContainerRequest& request,
-                                              const ContainerLabels& labels) {
+                                              const ContainerLabels& labels,
+                                              const std::vector<std::string>& allowed_annotations) {
   if (options_.labeler == nullptr || labels.mount.empty()) return absl::OkStatus();
   selinux::RelabelPolicy policy;
   policy.process_type = labels.process_type;
   // CRI-O honours the skip only where the handler allows the annotation.
-  const auto config = config_.Get();
-  ASSIGN_OR_RETURN(const auto handler, handlers_()->Lookup(pod.runtime_handler));
-  const auto allowed =
-      annotations::AllowedFor(handler->config, config->runtime.workloads, pod.annotations);
   const auto skip = pod.annotations.find(selinux::kTrySkipVolumeSELinuxLabelAnnotation);
-  policy.try_skip = skip != pod.annotations.end() && skip->second == "true" &&
-                    annotations::IsAllowed(selinux::kTrySkipVolumeSELinuxLabelAnnotation, allowed);
+  policy.try_skip =
+      skip != pod.annotations.end() && skip->second == "true" &&
+      annotations::IsAllowed(selinux::kTrySkipVolumeSELinuxLabelAnnotation, allowed_annotations);
   for (std::size_t i = 0; i < request.mounts.size(); ++i) {
     const spec::Mount& mount = request.mounts[i];
     if (!mount.selinux_relabel) continue;
@@ -551,8 +536,11 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
   seccomp_request.container_name = request.name;
   seccomp_request.pod_annotations = &pod.annotations;
   seccomp_request.image_annotations = &image->annotations;
-  seccomp_request.allowed_annotations =
+  // What the runtime handler (and the pod's active workloads) let through, for every
+  // annotation-driven setting below.
+  const std::vector<std::string> allowed_annotations =
       annotations::AllowedFor(handler->config, config->runtime.workloads, pod.annotations);
+  seccomp_request.allowed_annotations = allowed_annotations;
   ASSIGN_OR_RETURN(SeccompChoice seccomp, seccomp_->Choose(ctx, seccomp_settings, seccomp_request));
   ASSIGN_OR_RETURN(const ContainerLabels labels, LabelsFor(pod, request));
 
@@ -603,7 +591,7 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
   record.image_id = image->id.str();
   record.image_ref = image->repo_digests.empty() ? image->id.str() : image->repo_digests.front();
   record.runtime_handler = pod.runtime_handler;
-  record.created_at = NowNanos();
+  record.created_at = UnixNanosNow();
   record.state = store::ContainerState::kCreated;
   record.bundle_dir = BundleDir(record.id);
   record.monitor_cgroup = MonitorCgroupPath(
@@ -653,7 +641,7 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
     input.devices.push_back(std::move(resolved));
   }
   ASSIGN_OR_RETURN(std::vector<spec::DeviceRequest> extra,
-                   ConfiguredDevices(*config, handler->config, pod.annotations));
+                   ConfiguredDevices(*config, allowed_annotations, pod.annotations));
   for (const spec::DeviceRequest& device : extra) {
     ASSIGN_OR_RETURN(spec::LinuxDevice resolved, spec::ResolveDevice(device));
     input.devices.push_back(std::move(resolved));
@@ -665,7 +653,7 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
     }
     ASSIGN_OR_RETURN(input.host_devices, spec::HostDevices());
   }
-  RETURN_IF_ERROR(RelabelVolumes(ctx, pod, input.request, labels));
+  RETURN_IF_ERROR(RelabelVolumes(ctx, pod, input.request, labels, allowed_annotations));
   ASSIGN_OR_RETURN(const spec::BuiltSpec built, spec::BuildContainerSpec(input));
   for (const std::string& warning : built.warnings) log::Warn(ctx, "{}", warning);
   for (const std::string& volume : built.image_volumes) {
@@ -742,14 +730,14 @@ absl::Status ContainerManager::StartRecord(const RequestContext& ctx,
       c.exit_code = 128;
       c.reason = "ContainerCannotRun";
       c.message = std::string(started.message());
-      c.finished_at = NowNanos();
+      c.finished_at = UnixNanosNow();
     });
     return Annotate(started, "start the container");
   }
   RETURN_IF_ERROR(state_
                       .UpdateContainer(container.id,
                                        [](store::ContainerRecord& c) {
-                                         c.started_at = NowNanos();
+                                         c.started_at = UnixNanosNow();
                                          // A fast container may already have exited.
                                          if (c.state == store::ContainerState::kCreated) {
                                            c.state = store::ContainerState::kRunning;

@@ -15,10 +15,12 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "crio/common/clock.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
 #include "crio/image/layer.h"
 #include "crio/image/store.h"
+#include "crio/registry/pull_sources.h"
 
 namespace crio::image {
 namespace {
@@ -28,15 +30,6 @@ namespace stdfs = std::filesystem;
 // An image config is JSON metadata; one this large is not a real image.
 constexpr std::int64_t kMaxConfigBytes = 16 << 20;
 constexpr auto kProgressInterval = std::chrono::seconds(2);
-
-class StringSink final : public registry::BodySink {
- public:
-  absl::Status Write(absl::string_view chunk) override {
-    data.append(chunk.data(), chunk.size());
-    return absl::OkStatus();
-  }
-  std::string data;
-};
 
 // Writes a blob to a file and logs how far it got, at most every kProgressInterval.
 class FileSink final : public registry::BodySink {
@@ -72,37 +65,32 @@ class FileSink final : public registry::BodySink {
   std::chrono::steady_clock::time_point last_log_ = std::chrono::steady_clock::now();
 };
 
-std::int64_t NowUnixNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 absl::StatusOr<ImageRecord> ImageStore::Pull(const RequestContext& ctx,
                                              const PullRequest& request) {
   ASSIGN_OR_RETURN(const registry::Reference ref, registry::ParseReference(request.image));
-  ASSIGN_OR_RETURN(const std::vector<registry::Reference> candidates,
-                   registry::ResolveShortName(ref, options_.registries));
-  absl::Status last = absl::NotFoundError(absl::StrCat("no source to pull ", request.image));
-  for (const auto& candidate : candidates) {
-    ASSIGN_OR_RETURN(
-        const std::vector<registry::PullSource> sources,
-        registry::PullSources(candidate, options_.registries, options_.insecure_registries));
-    for (const auto& source : sources) {
-      std::optional<registry::Credentials> credentials = request.credentials;
-      if (!credentials.has_value() && !options_.global_auth_file.empty()) {
-        ASSIGN_OR_RETURN(credentials,
-                         registry::LoadAuthFile(options_.global_auth_file, source.reference));
-      }
-      auto record = PullOne(ctx, candidate, source, credentials);
-      if (record.ok()) return record;
-      last = Annotate(record.status(), absl::StrCat("pull ", source.reference.String()));
-      log::Warn(ctx, "Pulling {} failed: {}", candidate.String(), last.message());
-    }
-  }
-  return last;
+  registry::PullSourceOptions sources;
+  sources.registries = &options_.registries;
+  sources.insecure_registries = &options_.insecure_registries;
+  sources.global_auth_file = options_.global_auth_file;
+  std::optional<ImageRecord> pulled;
+  RETURN_IF_ERROR(registry::TryPullSources(
+      ref, sources, request.credentials,
+      absl::NotFoundError(absl::StrCat("no source to pull ", request.image)),
+      [&](const registry::Reference& candidate, const registry::PullSource& source,
+          const std::optional<registry::Credentials>& credentials) -> absl::Status {
+        auto record = PullOne(ctx, candidate, source, credentials);
+        if (record.ok()) {
+          pulled = *std::move(record);
+          return absl::OkStatus();
+        }
+        absl::Status failed =
+            Annotate(record.status(), absl::StrCat("pull ", source.reference.String()));
+        log::Warn(ctx, "Pulling {} failed: {}", candidate.String(), failed.message());
+        return failed;
+      }));
+  return *std::move(pulled);
 }
 
 absl::StatusOr<ImageRecord> ImageStore::PullOne(
@@ -143,7 +131,7 @@ absl::StatusOr<ImageRecord> ImageStore::PullOne(
     return absl::InvalidArgumentError(absl::StrCat(ref.String(), ": image config of ",
                                                    manifest->config.size, " bytes is too large"));
   }
-  StringSink config_blob;
+  registry::StringSink config_blob;
   RETURN_IF_ERROR(client_.GetBlob(source, manifest->config, credentials, config_blob));
   ASSIGN_OR_RETURN(const registry::ImageConfigBlob config,
                    registry::ParseImageConfig(config_blob.data));
@@ -194,7 +182,7 @@ absl::StatusOr<ImageRecord> ImageStore::PullOne(
   RETURN_IF_ERROR(first_error);
 
   for (const auto& [digest, content] : blobs) RETURN_IF_ERROR(WriteBlob(digest, content));
-  record.pulled_unix_nanos = NowUnixNanos();
+  record.pulled_unix_nanos = UnixNanosNow();
   const Digest& top_digest = top.digest;
   const std::string repo_digest = absl::StrCat(ref.Name(), "@", top_digest.str());
   RETURN_IF_ERROR(Commit(record, ref.digest.has_value() && ref.tag.empty() ? "" : ref.TagString(),

@@ -16,6 +16,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crio/common/clock.h"
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
 #include "crio/config/values.h"
@@ -28,12 +29,6 @@ namespace stdfs = std::filesystem;
 
 constexpr std::size_t kMaxHostResolvConf = 64 * 1024;
 constexpr std::size_t kMaxHostname = 253;  // a DNS name; the kernel takes 64 per label
-
-std::int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool PlainToken(const std::string& text) {
   return !text.empty() && std::none_of(text.begin(), text.end(), [](char c) {
@@ -158,7 +153,7 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
   pod.id = store::NewId();
   pod.phase = store::Phase::kCreating;
   pod.state = store::PodState::kReady;
-  pod.created_at = NowNanos();
+  pod.created_at = UnixNanosNow();
   pod.run_dir = absl::StrCat(options_.runroot, "/pods/", pod.id);
   pod.resolv_conf_path = pod.run_dir + "/resolv.conf";
   pod.hosts_path = pod.run_dir + "/hosts";

@@ -142,8 +142,10 @@ class ContainerManager {
   absl::StatusOr<ContainerLabels> LabelsFor(const store::PodRecord& pod,
                                             const spec::ContainerRequest& request) const;
   /// Relabels the request's selinux_relabel mounts to the container's mount label.
+  /// @param allowed_annotations the pod's, for the try-skip annotation
   absl::Status RelabelVolumes(const RequestContext& ctx, const store::PodRecord& pod,
-                              const spec::ContainerRequest& request, const ContainerLabels& labels);
+                              const spec::ContainerRequest& request, const ContainerLabels& labels,
+                              const std::vector<std::string>& allowed_annotations);
   /// Removes the stored seccomp profile artifacts no container uses any more.
   void PruneArtifacts(const RequestContext& ctx);
   absl::Status Cleanup(const RequestContext& ctx, const store::ContainerRecord& container);

@@ -58,6 +58,17 @@ class BodySink {
   virtual absl::Status Write(absl::string_view chunk) = 0;
 };
 
+/// Keeps the whole body in memory, for small bodies (manifests, configs, profiles)
+/// whose size the caller has bounded.
+class StringSink final : public BodySink {
+ public:
+  absl::Status Write(absl::string_view chunk) override {
+    data.append(chunk.data(), chunk.size());
+    return absl::OkStatus();
+  }
+  std::string data;
+};
+
 class HttpClient {
  public:
   virtual ~HttpClient() = default;

@@ -13,15 +13,6 @@ namespace {
 using crio::testing::FakeHttp;
 using crio::testing::Respond;
 
-class StringSink final : public BodySink {
- public:
-  absl::Status Write(absl::string_view chunk) override {
-    data.append(chunk.data(), chunk.size());
-    return absl::OkStatus();
-  }
-  std::string data;
-};
-
 PullSource Source(const std::string& ref, bool insecure = false) {
   PullSource source;
   source.reference = *ParseReference(ref);

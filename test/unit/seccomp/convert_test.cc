@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "crio/seccomp/seccomp.h"
+#include "must_parse.h"
 
 namespace crio::seccomp {
 namespace {
@@ -21,11 +22,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-Profile MustParse(const std::string& text) {
-  auto profile = ParseProfile(text, "test");
-  EXPECT_TRUE(profile.ok()) << profile.status();
-  return profile.ok() ? *profile : Profile{};
-}
+using testing::MustParse;
 
 Target Amd64(std::vector<std::string> caps = {},
              std::optional<KernelVersion> kernel = std::nullopt) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "crio/seccomp/seccomp.h"
+#include "must_parse.h"
 
 namespace crio::seccomp {
 namespace {
@@ -15,11 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-Profile MustParse(const std::string& text) {
-  auto profile = ParseProfile(text, "layer");
-  EXPECT_TRUE(profile.ok()) << profile.status();
-  return profile.ok() ? *profile : Profile{};
-}
+using testing::MustParse;
 
 const char* const kBase = R"({
   "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
