@@ -18,6 +18,7 @@
 #include "crio/config/values.h"
 #include "crio/cri/services.h"
 #include "crio/version.h"
+#include "mount_root.h"
 #include "service_notify.h"
 
 namespace crio::daemon {
@@ -36,6 +37,21 @@ sigset_t HandledSignals() {
 void Notify(std::string_view state) {
   if (absl::Status sent = NotifyServiceManager(state); !sent.ok()) {
     spdlog::warn("Telling the service manager {}: {}", state, sent.message());
+  }
+}
+
+// Not a refusal: containers still start correctly, and a chroot is how some test
+// harnesses run the daemon. But exec'd processes would escape to the host's root.
+void WarnWhenChrooted() {
+  const absl::StatusOr<bool> at_root = RootIsMountNamespaceRoot();
+  if (!at_root.ok()) {
+    spdlog::debug("Cannot tell whether the daemon runs chrooted: {}", at_root.status().message());
+  } else if (!*at_root) {
+    spdlog::warn(
+        "The daemon runs chrooted: its root is not the root of its mount namespace. "
+        "Processes that `runc exec` starts in containers (ExecSync, Exec) will see that "
+        "namespace's root instead of the container's rootfs. Run crio with pivot_root into "
+        "its own mount namespace (or on the host's root), not under chroot");
   }
 }
 
@@ -75,6 +91,8 @@ absl::Status Daemon::Start() {
   for (const std::string& dir : {config->crio.root, config->crio.runroot}) {
     RETURN_IF_ERROR(Annotate(fs::MakeDirs(dir, 0711), "create state directory"));
   }
+
+  WarnWhenChrooted();
 
   bool removed_stale = false;
   ASSIGN_OR_RETURN(socket_, SocketClaim::Acquire(socket_path, &removed_stale));

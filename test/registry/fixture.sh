@@ -20,8 +20,8 @@ TOKEN_SERVICE=crio-fixture-registry
 TOKEN_ISSUER=crio-fixture-token-issuer
 REFRESH_TOKEN=crio-fixture-refresh-token # token_server.py accepts it as an identity token
 MARKER=.crio-registry-fixture
-# Applets linked in the busybox image (the first 14 are the ones tests rely on).
-APPLETS="sh ls cat echo sleep id whoami env true false mkdir rm wc head
+# Applets linked in the busybox image (the first 15 are the ones tests rely on).
+APPLETS="sh ls cat echo sleep id whoami env true false mkdir rm wc head rmdir
          grep touch ps kill hostname printf stat uname tee pwd date cut readlink
          chmod ln sed seq test [ mount umount find xargs sort uniq du df free
          nc wget ip top tail dd cp mv basename dirname expr which nproc"
