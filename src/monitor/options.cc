@@ -57,6 +57,8 @@ bool ParseOptions(int argc, char** argv, Options* out, char* error, std::size_t 
       out->runtime_args[out->runtime_arg_count++] = value;
     } else if (std::strcmp(flag, p::kFlagBundle) == 0) {
       out->bundle = value;
+    } else if (std::strcmp(flag, p::kFlagExecProcess) == 0) {
+      out->exec_process = value;
     } else if (std::strcmp(flag, p::kFlagPidFile) == 0) {
       out->pid_file = value;
     } else if (std::strcmp(flag, p::kFlagLogPath) == 0) {
@@ -79,6 +81,9 @@ bool ParseOptions(int argc, char** argv, Options* out, char* error, std::size_t 
     } else if (std::strcmp(flag, p::kFlagCreateTimeoutMs) == 0) {
       if (!ParseInt(value, &number) || number <= 0) return fail("invalid number for", flag);
       out->create_timeout_ms = number;
+    } else if (std::strcmp(flag, p::kFlagAttachTimeoutMs) == 0) {
+      if (!ParseInt(value, &number) || number <= 0) return fail("invalid number for", flag);
+      out->attach_timeout_ms = number;
     } else if (std::strcmp(flag, p::kFlagSyncFd) == 0) {
       if (!ParseInt(value, &number) || number < 0 || number > 1 << 20) {
         return fail("invalid number for", flag);
@@ -88,22 +93,34 @@ bool ParseOptions(int argc, char** argv, Options* out, char* error, std::size_t 
       return fail("unknown flag", flag);
     }
   }
+  const bool exec = out->exec_mode();
   struct Required {
     const char* value;
     const char* flag;
+    bool needed;  // else it must be absent
   };
+  // An exec session has neither a bundle nor a log: both belong to the container's
+  // own monitor.
   const Required required[] = {
-      {out->id, p::kFlagId},
-      {out->runtime, p::kFlagRuntime},
-      {out->bundle, p::kFlagBundle},
-      {out->pid_file, p::kFlagPidFile},
-      {out->log_path, p::kFlagLogPath},
-      {out->exit_file, p::kFlagExitFile},
-      {out->attach_socket, p::kFlagAttachSocket},
-      {out->control_socket, p::kFlagControlSocket},
+      {out->id, p::kFlagId, true},
+      {out->runtime, p::kFlagRuntime, true},
+      {out->bundle, p::kFlagBundle, !exec},
+      {out->pid_file, p::kFlagPidFile, true},
+      {out->log_path, p::kFlagLogPath, !exec},
+      {out->exit_file, p::kFlagExitFile, true},
+      {out->attach_socket, p::kFlagAttachSocket, true},
+      {out->control_socket, p::kFlagControlSocket, true},
   };
   for (const Required& r : required) {
-    if (r.value == nullptr || r.value[0] == '\0') return fail("missing", r.flag);
+    if (r.needed && (r.value == nullptr || r.value[0] == '\0')) return fail("missing", r.flag);
+    if (!r.needed && r.value != nullptr) return fail("exec mode takes no", r.flag);
+  }
+  if (exec) {
+    if (out->exec_process[0] == '\0') return fail("missing", p::kFlagExecProcess);
+    if (out->stdin_once) return fail("exec mode takes no", p::kFlagStdinOnce);
+    if (out->attach_timeout_ms <= 0) return fail("missing", p::kFlagAttachTimeoutMs);
+  } else if (out->attach_timeout_ms != 0) {
+    return fail("container mode takes no", p::kFlagAttachTimeoutMs);
   }
   if (out->sync_fd < 0) return fail("missing", p::kFlagSyncFd);
   if (out->create_timeout_ms <= 0) return fail("missing", p::kFlagCreateTimeoutMs);

@@ -82,6 +82,42 @@ const char** g_envp = nullptr;
 // that the container does not inherit the monitor's protection.
 char g_oom_score_adj[16] = {};
 
+// Keeps the end of what the runtime wrote on stderr: its final error line comes last.
+void MakeRoomInCreateErr() {
+  if (g_create_err_len < sizeof(g_create_err)) return;
+  const std::size_t half = sizeof(g_create_err) / 2;
+  std::memmove(g_create_err, g_create_err + half, sizeof(g_create_err) - half);
+  g_create_err_len -= half;
+}
+
+void AppendCreateErr(const char* data, std::size_t len) {
+  while (len > 0) {
+    MakeRoomInCreateErr();
+    std::size_t take = sizeof(g_create_err) - g_create_err_len;
+    if (take > len) take = len;
+    std::memcpy(g_create_err + g_create_err_len, data, take);
+    g_create_err_len += take;
+    data += take;
+    len -= take;
+  }
+}
+
+// Reads `fd` (non-blocking) into g_create_err until it would block.
+// @return true at EOF
+bool ReadCreateErr(int fd) {
+  for (;;) {
+    MakeRoomInCreateErr();
+    const ssize_t n =
+        ::read(fd, g_create_err + g_create_err_len, sizeof(g_create_err) - g_create_err_len);
+    if (n > 0) {
+      g_create_err_len += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n == 0;
+  }
+}
+
 struct Reaped {
   pid_t pid;
   int status;
@@ -171,17 +207,21 @@ void Supervisor::Report(const char* text, std::size_t len) {
 }
 
 void Supervisor::Fail(const char* kind, long value, const char* message, std::size_t len) {
+  // An exec session must leave the container alone: no runtime delete, no cgroups
+  // removed (its process joined the container's).
+  const bool exec = options_.exec_mode();
   if (runtime_pid_ > 0 && !runtime_done_) {
-    CollectContainerCgroups();
+    if (!exec) CollectContainerCgroups();
     ::kill(runtime_pid_, SIGKILL);
     int status = 0;
     while (::waitpid(runtime_pid_, &status, 0) < 0 && errno == EINTR) {
     }
     runtime_done_ = true;
   }
-  if (runtime_pid_ > 0) RunDelete();
+  if (runtime_pid_ > 0 && !exec) RunDelete();
   ::unlink(options_.pid_file);
   KillLeftoverChildren();
+  CloseFd(&client_fd_);
   CloseFd(&console_conn_);
   if (console_listen_ >= 0) {
     CloseFd(&console_listen_);
@@ -282,6 +322,18 @@ void Supervisor::BuildRuntimeArgv(const char* verb, const char** argv) {
       argv[n++] = "--console-socket";
       argv[n++] = console_path_;
     }
+  } else if (std::strcmp(verb, "exec") == 0) {
+    argv[n++] = "--process";
+    argv[n++] = options_.exec_process;
+    argv[n++] = "--pid-file";
+    argv[n++] = options_.pid_file;
+    // The runtime returns once the process runs (runc insists on it with a console
+    // socket); the monitor, its subreaper, inherits the process and waits for it.
+    argv[n++] = "--detach";
+    if (options_.tty) {
+      argv[n++] = "--console-socket";
+      argv[n++] = console_path_;
+    }
   } else {
     argv[n++] = "--force";
   }
@@ -290,9 +342,9 @@ void Supervisor::BuildRuntimeArgv(const char* verb, const char** argv) {
 }
 
 pid_t Supervisor::SpawnRuntime(const char* verb, int in, int out, int err) {
-  // The runtime, --root <root>, the global args, the verb and its at most 6 args, the
+  // The runtime, --root <root>, the global args, the verb and its at most 7 args, the
   // id, the terminating null.
-  const char* argv[kMaxRepeated + 12];
+  const char* argv[kMaxRepeated + 13];
   BuildRuntimeArgv(verb, argv);
   if (g_envp == nullptr) g_envp = BuildEnv(options_);
   if (g_envp == nullptr) {
@@ -368,8 +420,7 @@ void Supervisor::ReceiveConsole() {
   CloseFd(&console_conn_);
 }
 
-void Supervisor::RunCreate() {
-  const std::int64_t deadline = MonotonicMs() + options_.create_timeout_ms;
+void Supervisor::StartRuntime(const char* verb) {
   // runc writes the pid file through a temporary file beside it.
   if (const int err = MakeParentDirs(options_.pid_file, 0755); err != 0) {
     char message[512];
@@ -377,7 +428,7 @@ void Supervisor::RunCreate() {
                                 options_.pid_file, std::strerror(err));
     Fail(protocol::kErrorSetup, err, message, Printed(n, sizeof(message)));
   }
-  runtime_pid_ = SpawnRuntime("create", child_in_, child_out_, child_err_);
+  runtime_pid_ = SpawnRuntime(verb, child_in_, child_out_, child_err_);
   if (runtime_pid_ < 0) {
     const int err = errno;
     runtime_pid_ = -1;
@@ -390,83 +441,32 @@ void Supervisor::RunCreate() {
   ::close(child_in_);
   ::close(child_err_);
   child_in_ = child_out_ = child_err_ = -1;
+}
 
-  auto read_err = [this] {
-    for (;;) {
-      if (g_create_err_len == sizeof(g_create_err)) {
-        // Keep the end: the runtime's final error line comes last.
-        const std::size_t half = sizeof(g_create_err) / 2;
-        std::memmove(g_create_err, g_create_err + half, sizeof(g_create_err) - half);
-        g_create_err_len -= half;
-      }
-      const ssize_t n = ::read(create_err_fd_, g_create_err + g_create_err_len,
-                               sizeof(g_create_err) - g_create_err_len);
-      if (n > 0) {
-        g_create_err_len += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      return n == 0;  // EOF
-    }
-  };
-
-  bool err_open = true;
-  while (!runtime_done_) {
-    const std::int64_t remaining = deadline - MonotonicMs();
-    if (remaining <= 0) {
-      char message[256];
-      const int n = std::snprintf(message, sizeof(message),
-                                  "runtime create of container %s did not finish in %lld ms",
-                                  options_.id, static_cast<long long>(options_.create_timeout_ms));
-      Fail(protocol::kErrorTimeout, static_cast<long>(options_.create_timeout_ms), message,
-           Printed(n, sizeof(message)));
-    }
-    pollfd fds[4];
-    int nfds = 0;
-    fds[nfds++] = {signal_fd_, POLLIN, 0};
-    const int err_index = err_open ? nfds : -1;
-    if (err_open) fds[nfds++] = {create_err_fd_, POLLIN, 0};
-    const int console_index = console_listen_ >= 0 && pty_master_ < 0 ? nfds : -1;
-    if (console_index >= 0) {
-      fds[nfds++] = {console_conn_ >= 0 ? console_conn_ : console_listen_, POLLIN, 0};
-    }
-    const int rc = ::poll(fds, static_cast<nfds_t>(nfds), static_cast<int>(remaining));
-    if (rc < 0 && errno != EINTR) break;
-    if (rc <= 0) continue;
-    if (fds[0].revents != 0) ReapChildren();
-    if (err_index >= 0 && fds[err_index].revents != 0 && read_err()) err_open = false;
-    if (console_index >= 0 && fds[console_index].revents != 0) ReceiveConsole();
+void Supervisor::FailOnRuntimeError() {
+  if (WIFEXITED(runtime_status_) && WEXITSTATUS(runtime_status_) == 0) return;
+  // Trimmed: runc ends its message with a newline.
+  const char* text = g_create_err;
+  std::size_t len = g_create_err_len;
+  while (len > 0 && (*text == ' ' || *text == '\n' || *text == '\r' || *text == '\t')) {
+    ++text;
+    --len;
   }
-  if (err_open) read_err();
-  if (options_.tty) {
-    // The connection may still wait in the backlog if runc exited quickly.
-    ReceiveConsole();
-    CloseFd(&create_err_fd_);
+  while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\n' || text[len - 1] == '\r' ||
+                     text[len - 1] == '\t')) {
+    --len;
   }
-  create_err_fd_ = -1;
-
-  if (!WIFEXITED(runtime_status_) || WEXITSTATUS(runtime_status_) != 0) {
-    // Trimmed: runc ends its message with a newline.
-    const char* text = g_create_err;
-    std::size_t len = g_create_err_len;
-    while (len > 0 && (*text == ' ' || *text == '\n' || *text == '\r' || *text == '\t')) {
-      ++text;
-      --len;
-    }
-    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\n' || text[len - 1] == '\r' ||
-                       text[len - 1] == '\t')) {
-      --len;
-    }
-    if (len == 0) {
-      text = "the runtime wrote no error message";
-      len = std::strlen(text);
-    }
-    if (WIFSIGNALED(runtime_status_)) {
-      Fail(protocol::kErrorSignal, WTERMSIG(runtime_status_), text, len);
-    }
-    Fail(protocol::kErrorExit, WEXITSTATUS(runtime_status_), text, len);
+  if (len == 0) {
+    text = "the runtime wrote no error message";
+    len = std::strlen(text);
   }
+  if (WIFSIGNALED(runtime_status_)) {
+    Fail(protocol::kErrorSignal, WTERMSIG(runtime_status_), text, len);
+  }
+  Fail(protocol::kErrorExit, WEXITSTATUS(runtime_status_), text, len);
+}
 
+void Supervisor::TakeInitPid() {
   char message[256];
   int message_len = 0;
   const int fd = ::open(options_.pid_file, O_RDONLY | O_CLOEXEC);
@@ -499,6 +499,52 @@ void Supervisor::RunCreate() {
       exited_ms_ = MonotonicMs();
     }
   }
+}
+
+void Supervisor::RunCreate() {
+  const std::int64_t deadline = MonotonicMs() + options_.create_timeout_ms;
+  StartRuntime("create");
+  bool err_open = true;
+  while (!runtime_done_) {
+    const std::int64_t remaining = deadline - MonotonicMs();
+    if (remaining <= 0) FailRuntimeTimeout();
+    pollfd fds[4];
+    int nfds = 0;
+    fds[nfds++] = {signal_fd_, POLLIN, 0};
+    const int err_index = err_open ? nfds : -1;
+    if (err_open) fds[nfds++] = {create_err_fd_, POLLIN, 0};
+    const int console_index = console_listen_ >= 0 && pty_master_ < 0 ? nfds : -1;
+    if (console_index >= 0) {
+      fds[nfds++] = {console_conn_ >= 0 ? console_conn_ : console_listen_, POLLIN, 0};
+    }
+    const int rc = ::poll(fds, static_cast<nfds_t>(nfds), static_cast<int>(remaining));
+    if (rc < 0 && errno != EINTR) break;
+    if (rc <= 0) continue;
+    if (fds[0].revents != 0) ReapChildren();
+    if (err_index >= 0 && fds[err_index].revents != 0 && ReadCreateErr(create_err_fd_)) {
+      err_open = false;
+    }
+    if (console_index >= 0 && fds[console_index].revents != 0) ReceiveConsole();
+  }
+  if (err_open) ReadCreateErr(create_err_fd_);
+  if (options_.tty) {
+    // The connection may still wait in the backlog if runc exited quickly.
+    ReceiveConsole();
+    CloseFd(&create_err_fd_);
+  }
+  create_err_fd_ = -1;
+  FailOnRuntimeError();
+  TakeInitPid();
+}
+
+void Supervisor::FailRuntimeTimeout() {
+  char message[256];
+  const int n = std::snprintf(message, sizeof(message),
+                              "runtime %s of container %s did not finish in %lld ms",
+                              options_.exec_mode() ? "exec" : "create", options_.id,
+                              static_cast<long long>(options_.create_timeout_ms));
+  Fail(protocol::kErrorTimeout, static_cast<long>(options_.create_timeout_ms), message,
+       Printed(n, sizeof(message)));
 }
 
 void Supervisor::RunDelete() {
@@ -571,8 +617,10 @@ void Supervisor::KillLeftoverChildren() {
         if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
         if (ParentOf(entry->d_name) == self) {
           const auto pid = static_cast<pid_t>(std::atoi(entry->d_name));
-          g_cgroup_count =
-              ContainerCgroups(pid, options_.id, g_cgroups, g_cgroup_count, kMaxCgroups);
+          if (!options_.exec_mode()) {
+            g_cgroup_count =
+                ContainerCgroups(pid, options_.id, g_cgroups, g_cgroup_count, kMaxCgroups);
+          }
           ::kill(pid, SIGKILL);
           any = true;
         }
@@ -638,6 +686,7 @@ int Supervisor::Run() {
     const int err = errno;
     Fail(protocol::kErrorSetup, err, "signalfd", 8);
   }
+  if (options_.exec_mode()) return RunExec();
 
   SetupStdio();
   RunCreate();
@@ -893,7 +942,10 @@ void Supervisor::OnControl(Connection& conn) {
   unsigned width = 0;
   unsigned height = 0;
   char extra = 0;
-  if (std::strcmp(request, protocol::kCtlReopen) == 0) {
+  if (std::strcmp(request, protocol::kCtlReopen) == 0 && log_ == nullptr) {
+    reply_len = std::snprintf(reply, sizeof(reply), "%s exec session has no log file",
+                              protocol::kReplyError);
+  } else if (std::strcmp(request, protocol::kCtlReopen) == 0) {
     const int err = log_->Reopen();
     reply_len = err == 0
                     ? std::snprintf(reply, sizeof(reply), "%s", protocol::kReplyOk)
@@ -904,8 +956,9 @@ void Supervisor::OnControl(Connection& conn) {
                          &extra) == 2 &&
              width <= 0xffff && height <= 0xffff) {
     if (!options_.tty) {
-      reply_len = std::snprintf(reply, sizeof(reply), "%s container %s has no terminal",
-                                protocol::kReplyError, options_.id);
+      reply_len = std::snprintf(
+          reply, sizeof(reply), "%s %s %s has no terminal", protocol::kReplyError,
+          options_.exec_mode() ? "exec session in container" : "container", options_.id);
     } else if (pty_master_ < 0) {
       reply_len = std::snprintf(reply, sizeof(reply), "%s terminal of container %s is closed",
                                 protocol::kReplyError, options_.id);
@@ -962,6 +1015,344 @@ void Supervisor::Finish() {
                                 options_.exit_file, std::strerror(err));
     WriteAll(2, message, Printed(n, sizeof(message)));
   }
+}
+
+// Exec mode: one process started by the runtime's exec in a running container, one
+// attach client that gets everything (protocol.h).
+
+int Supervisor::RunExec() {
+  SetupStdio();
+  SetupEndpoints();
+  char ready[16];
+  const int n = std::snprintf(ready, sizeof(ready), "%s\n", protocol::kSyncReady);
+  Report(ready, Printed(n, sizeof(ready)));
+  // The process starts only once its client is there, so that none of its output is
+  // lost.
+  AwaitClient();
+  StartRuntime("exec");
+  ExecLoop();
+  FinishExec();
+  return 0;
+}
+
+void Supervisor::AwaitClient() {
+  const std::int64_t deadline = MonotonicMs() + options_.attach_timeout_ms;
+  while (client_fd_ < 0) {
+    const std::int64_t remaining = deadline - MonotonicMs();
+    if (remaining <= 0) {
+      char message[512];
+      const int n =
+          std::snprintf(message, sizeof(message), "no attach client connected to %s within %lld ms",
+                        options_.attach_socket, static_cast<long long>(options_.attach_timeout_ms));
+      Fail(protocol::kErrorNoClient, static_cast<long>(options_.attach_timeout_ms), message,
+           Printed(n, sizeof(message)));
+    }
+    pollfd pfd{attach_listen_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(remaining)) <= 0) continue;
+    client_fd_ = ::accept4(attach_listen_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  }
+  // Nobody else may read the session's output or type into it.
+  CloseFd(&attach_listen_);
+  ::unlink(options_.attach_socket);
+}
+
+void Supervisor::ExecLoop() {
+  const std::int64_t deadline = MonotonicMs() + options_.create_timeout_ms;
+  last_output_ms_ = MonotonicMs();
+  enum : int {
+    kSignal,
+    kOut0,
+    kOut1,
+    kStdin,
+    kClient,
+    kConsole,
+    kRuntimeErr,
+    kControlListen,
+    kConn
+  };
+  for (;;) {
+    if (!exec_started_ && runtime_done_) OnExecRuntimeDone();
+    const std::int64_t now = MonotonicMs();
+    std::int64_t timeout = -1;
+    auto at_most = [&timeout](std::int64_t ms) {
+      if (ms < 0) ms = 0;
+      if (timeout < 0 || ms < timeout) timeout = ms;
+    };
+    if (!exec_started_) {
+      if (now >= deadline) FailRuntimeTimeout();
+      at_most(deadline - now);
+    }
+    if (exec_started_ && init_exited_) {
+      // As for a container, output still in flight is drained within kDrainQuietMs and
+      // kDrainMaxMs; time spent waiting for a slow client does not count (SendPending).
+      if (packet_len_ == 0 && (out_fd_[0] >= 0 || out_fd_[1] >= 0)) {
+        const std::int64_t idle_since = last_output_ms_ > exited_ms_ ? last_output_ms_ : exited_ms_;
+        if (now - idle_since >= kDrainQuietMs || now - exited_ms_ >= kDrainMaxMs) {
+          CloseOutput(0);
+          CloseOutput(1);
+        } else {
+          at_most(idle_since + kDrainQuietMs - now);
+          at_most(exited_ms_ + kDrainMaxMs - now);
+        }
+      }
+      if (packet_len_ == 0 && out_fd_[0] < 0 && out_fd_[1] < 0) return;
+    }
+
+    pollfd fds[kConn + kMaxConnections];
+    int what[kConn + kMaxConnections];
+    int nfds = 0;
+    auto add = [&](int fd, short events, int tag) {
+      fds[nfds] = {fd, events, 0};
+      what[nfds++] = tag;
+    };
+    add(signal_fd_, POLLIN, kSignal);
+    if (packet_len_ == 0) {
+      if (out_fd_[0] >= 0) add(out_fd_[0], POLLIN, kOut0);
+      if (out_fd_[1] >= 0) add(out_fd_[1], POLLIN, kOut1);
+    }
+    if (in_len_ > 0 && in_fd_ >= 0) add(in_fd_, POLLOUT, kStdin);
+    if (client_fd_ >= 0) {
+      // Input waits until it has somewhere to go: with a terminal, the pty arrives
+      // during the runtime's exec.
+      const bool stdin_ready = !options_.stdin || in_fd_ >= 0 || exec_started_;
+      short events = packet_len_ > 0 ? POLLOUT : 0;
+      if (client_reading_ && in_len_ == 0 && stdin_ready) events |= POLLIN;
+      add(client_fd_, events, kClient);
+    }
+    if (!exec_started_ && console_listen_ >= 0 && pty_master_ < 0) {
+      add(console_conn_ >= 0 ? console_conn_ : console_listen_, POLLIN, kConsole);
+    }
+    // With a terminal the runtime's stderr is a pipe of its own; without, it is the
+    // process's stderr, read as output.
+    if (!exec_started_ && options_.tty && create_err_fd_ >= 0) {
+      add(create_err_fd_, POLLIN, kRuntimeErr);
+    }
+    add(control_listen_, POLLIN, kControlListen);
+    for (int i = 0; i < kMaxConnections; ++i) {
+      Connection& c = conns_[i];
+      c.fresh = false;
+      if (c.fd >= 0) add(c.fd, POLLIN, kConn + i);
+    }
+    const int rc = ::poll(fds, static_cast<nfds_t>(nfds), static_cast<int>(timeout));
+    if (rc < 0 && errno != EINTR) {
+      const int err = errno;
+      Fail(protocol::kErrorSetup, err, "poll", 4);
+    }
+    if (rc <= 0) continue;
+    for (int k = 0; k < nfds; ++k) {
+      if (what[k] == kControlListen && fds[k].revents != 0) {
+        AcceptConnection(control_listen_, ConnKind::kControl);
+      }
+    }
+    for (int k = 0; k < nfds; ++k) {
+      const short revents = fds[k].revents;
+      if (revents == 0) continue;
+      switch (what[k]) {
+        case kSignal:
+          ReapChildren();
+          break;
+        case kOut0:
+          OnExecOutput(0);
+          break;
+        case kOut1:
+          OnExecOutput(1);
+          break;
+        case kStdin:
+          FlushStdin();
+          break;
+        case kClient:
+          if (client_fd_ < 0) break;
+          if ((revents & POLLOUT) != 0) SendPending();
+          if (client_fd_ >= 0 && (revents & POLLIN) != 0 && client_reading_ && in_len_ == 0) {
+            OnClientInput();
+          }
+          // POLLHUP only when the client closed (or shut down both directions); its
+          // shutdown(SHUT_WR) alone is the end of stdin.
+          if (client_fd_ >= 0 && (revents & (POLLHUP | POLLERR)) != 0) ClientGone();
+          break;
+        case kConsole:
+          ReceiveConsole();
+          break;
+        case kRuntimeErr:
+          if (ReadCreateErr(create_err_fd_)) CloseFd(&create_err_fd_);
+          break;
+        case kControlListen:
+          break;
+        default: {
+          Connection& c = conns_[what[k] - kConn];
+          if (c.fd >= 0 && !c.fresh) OnControl(c);
+          break;
+        }
+      }
+    }
+  }
+}
+
+void Supervisor::OnExecRuntimeDone() {
+  if (options_.tty) {
+    // The connection may still wait in the backlog if the runtime exited quickly.
+    ReceiveConsole();
+    if (create_err_fd_ >= 0) ReadCreateErr(create_err_fd_);
+    CloseFd(&create_err_fd_);
+  } else if (!WIFEXITED(runtime_status_) || WEXITSTATUS(runtime_status_) != 0) {
+    // Its last words may still wait in the stderr pipe: the process never ran, so
+    // all of it is the runtime's.
+    if (out_fd_[1] >= 0) ReadCreateErr(out_fd_[1]);
+  }
+  create_err_fd_ = -1;
+  FailOnRuntimeError();
+  TakeInitPid();
+  char ok[48];
+  const int n =
+      std::snprintf(ok, sizeof(ok), "%s %d\n", protocol::kSyncOk, static_cast<int>(init_pid_));
+  Report(ok, Printed(n, sizeof(ok)));
+  CloseFd(&sync_fd_);
+  exec_started_ = true;
+}
+
+void Supervisor::OnExecOutput(int stream) {
+  const ssize_t n = ::read(out_fd_[stream], packet_ + 1, protocol::kAttachDataMax);
+  if (n > 0) {
+    const auto len = static_cast<std::size_t>(n);
+    // Until the runtime has reported, the stderr pipe is also where it explains a
+    // failure.
+    if (stream == 1 && !exec_started_ && !options_.tty) AppendCreateErr(packet_ + 1, len);
+    last_output_ms_ = MonotonicMs();
+    if (client_fd_ < 0) return;  // killed session: the output goes nowhere
+    packet_[0] = stream == 1 ? protocol::kAttachStderr : protocol::kAttachStdout;
+    packet_len_ = len + 1;
+    SendPending();
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  // EOF; a pty master reads EIO once no process holds the terminal any more.
+  CloseOutput(stream);
+}
+
+void Supervisor::CloseOutput(int stream) {
+  if (out_fd_[stream] < 0) return;
+  if (out_fd_[stream] == pty_master_) {
+    CloseFd(&pty_master_);
+    in_fd_ = -1;
+    in_len_ = 0;
+    in_off_ = 0;
+    out_fd_[stream] = -1;
+  } else {
+    CloseFd(&out_fd_[stream]);
+  }
+}
+
+void Supervisor::SendPending() {
+  while (packet_len_ > 0) {
+    if (client_fd_ < 0) {
+      packet_len_ = 0;
+      return;
+    }
+    if (::send(client_fd_, packet_, packet_len_, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+      packet_len_ = 0;
+      const std::int64_t now = MonotonicMs();
+      if (blocked_since_ms_ != 0 && init_exited_) {
+        // The drain limits after the process's end count only the time the monitor
+        // could read: a slow client must not cost it the output still in the pipes.
+        const std::int64_t from = blocked_since_ms_ > exited_ms_ ? blocked_since_ms_ : exited_ms_;
+        exited_ms_ += now - from;
+      }
+      blocked_since_ms_ = 0;
+      last_output_ms_ = now;
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {
+      if (blocked_since_ms_ == 0) blocked_since_ms_ = MonotonicMs();
+      return;
+    }
+    ClientGone();
+  }
+}
+
+void Supervisor::OnClientInput() {
+  const ssize_t n = ::recv(client_fd_, in_buf_, sizeof(in_buf_), 0);
+  if (n > 0) {
+    if (in_fd_ >= 0 && !stdin_closed_) {
+      in_len_ = static_cast<std::size_t>(n);
+      in_off_ = 0;
+      FlushStdin();
+    }
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n == 0) {
+    // shutdown(SHUT_WR): the client's stdin ended; it still reads the output.
+    client_reading_ = false;
+    CloseStdin();
+    return;
+  }
+  ClientGone();
+}
+
+void Supervisor::ClientGone() {
+  CloseFd(&client_fd_);
+  packet_len_ = 0;
+  client_left_ = true;
+  if (!exec_started_) {
+    // Nobody wants the process any more: the runtime is killed, and so is whatever it
+    // had started.
+    static constexpr char kMessage[] = "the attach client left before the process started";
+    Fail(protocol::kErrorSetup, 0, kMessage, sizeof(kMessage) - 1);
+  }
+  // The loop goes on until the killed process is reaped, so that the exit file tells
+  // how it ended.
+  KillExecProcess();
+}
+
+void Supervisor::KillExecProcess() {
+  if (init_pid_ <= 0 || init_exited_) return;
+  // runc makes the process a session and group leader; its group holds what it
+  // started without job control (a shell's commands). The group's id cannot be reused
+  // while its leader is the monitor's unreaped child.
+  ::kill(-init_pid_, SIGKILL);
+  ::kill(init_pid_, SIGKILL);
+}
+
+void Supervisor::FinishExec() {
+  CloseOutput(0);
+  CloseOutput(1);
+  CloseFd(&in_fd_);
+  // A killed session leaves nothing the monitor could still reach (children of the
+  // process that were reparented to it, when the container shares the host's PID
+  // namespace).
+  if (client_left_) KillLeftoverChildren();
+  const ExitRecord record = ExitRecordFromWaitStatus(init_status_, finished_at_ns_, false);
+  if (const int err = WriteExitRecord(options_.exit_file, record); err != 0) {
+    char message[512];
+    const int n = std::snprintf(message, sizeof(message), "crio-monitor: write exit file %s: %s\n",
+                                options_.exit_file, std::strerror(err));
+    WriteAll(2, message, Printed(n, sizeof(message)));
+  }
+  if (client_fd_ >= 0) {
+    packet_[0] = protocol::kAttachExit;
+    const int n = std::snprintf(packet_ + 1, sizeof(packet_) - 1, "%d", record.exit_code);
+    packet_len_ = 1 + Printed(n, sizeof(packet_) - 1);
+    // The last packet is waited for: the client decides how long that takes, and
+    // leaving ends the wait.
+    while (packet_len_ > 0 && client_fd_ >= 0) {
+      SendPending();
+      if (packet_len_ == 0 || client_fd_ < 0) break;
+      pollfd pfd{client_fd_, POLLOUT, 0};
+      if (::poll(&pfd, 1, -1) > 0 && (pfd.revents & (POLLHUP | POLLERR)) != 0) break;
+    }
+    // Input nobody will read is dropped first: closing on unread packets would make
+    // the client's socket report a reset ahead of the packets sent to it.
+    while (client_fd_ >= 0 && ::recv(client_fd_, in_buf_, sizeof(in_buf_), MSG_DONTWAIT) > 0) {
+    }
+    CloseFd(&client_fd_);
+  }
+  for (Connection& c : conns_) {
+    CloseFd(&c.fd);
+    c.kind = ConnKind::kNone;
+  }
+  CloseFd(&control_listen_);
+  ::unlink(options_.control_socket);
 }
 
 }  // namespace crio::monitor

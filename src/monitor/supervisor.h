@@ -2,7 +2,9 @@
 
 // The body of crio-monitor after it has detached: runs the runtime's create, reports on
 // the sync pipe, then copies the container's output to the CRI log and the attach
-// clients until the container's init ends, and writes the exit file.
+// clients until the container's init ends, and writes the exit file. In exec mode it
+// waits for its one attach client, runs the runtime's exec, and streams the process's
+// output to that client until the process ends (protocol.h).
 
 #include <sys/types.h>
 
@@ -21,8 +23,8 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
-  /// Runs the container to its end. Never returns on a failed create (reports, cleans
-  /// up and exits 1).
+  /// Runs the container (or the exec'd process) to its end. Never returns on a failed
+  /// create or exec (reports, cleans up and exits 1).
   /// @return the monitor's exit code
   int Run();
 
@@ -45,6 +47,10 @@ class Supervisor {
   void SetupStdio();
   void BuildRuntimeArgv(const char* verb, const char** argv);
   pid_t SpawnRuntime(const char* verb, int in, int out, int err);
+  void StartRuntime(const char* verb);
+  void FailOnRuntimeError();
+  [[noreturn]] void FailRuntimeTimeout();
+  void TakeInitPid();
   void RunCreate();
   void RunDelete();
   void ReceiveConsole();
@@ -66,6 +72,19 @@ class Supervisor {
   void CloseStdin();
   void DropConnection(Connection& conn);
   void Finish();
+
+  // Exec mode.
+  int RunExec();
+  void AwaitClient();
+  void ExecLoop();
+  void OnExecRuntimeDone();
+  void OnExecOutput(int stream);
+  void CloseOutput(int stream);
+  void SendPending();
+  void OnClientInput();
+  void ClientGone();
+  void KillExecProcess();
+  void FinishExec();
 
   const Options& options_;
   CriLogWriter* log_ = nullptr;
@@ -106,6 +125,16 @@ class Supervisor {
   char in_buf_[protocol::kAttachDataMax];  // NOLINT(cppcoreguidelines-pro-type-member-init)
   std::size_t in_len_ = 0;
   std::size_t in_off_ = 0;
+
+  // Exec mode: the one attach client, and the packet it has not taken yet (while it
+  // is there, the process's output is not read: back-pressure instead of loss).
+  int client_fd_ = -1;
+  bool client_reading_ = true;  // it has not ended its stdin
+  bool client_left_ = false;
+  bool exec_started_ = false;                  // "ok" reported: the process runs
+  char packet_[1 + protocol::kAttachDataMax];  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  std::size_t packet_len_ = 0;
+  std::int64_t blocked_since_ms_ = 0;  // when the client last refused a packet
 
   std::int64_t pending_since_ms_[2] = {0, 0};
   std::int64_t last_output_ms_ = 0;

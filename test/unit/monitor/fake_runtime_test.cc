@@ -244,6 +244,50 @@ TEST_F(MonitorFakeRuntimeTest, AttachGetsOutputAndFeedsStdinUntilTheClientLeaves
   EXPECT_EQ(StreamText(entries, "stderr"), "bye\n");
 }
 
+TEST_F(MonitorFakeRuntimeTest, AttachStreamOnAContainerEndsWithoutAnExitStatus) {
+  WriteInit("echo ready; cat; echo bye >&2");
+  MonitorLaunch launch = Launch();
+  launch.stdin = true;
+  launch.stdin_once = true;
+  auto started = StartMonitor(launch);
+  ASSERT_TRUE(started.ok()) << started.status();
+  started_ = *started;
+  auto stream = OpenAttachStream(launch.attach_socket_path, launch.control_path);
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  Start();
+  std::string out;
+  std::string err;
+  bool saw_exit = false;
+  auto read_until = [&](const std::string& want, const std::string& text) {
+    while (text.find(want) == std::string::npos) {
+      auto chunk = (*stream)->Read();
+      if (!chunk.ok() || chunk->kind == AttachChunk::Kind::kEnd) return false;
+      if (chunk->kind == AttachChunk::Kind::kStdout) out += chunk->data;
+      if (chunk->kind == AttachChunk::Kind::kStderr) err += chunk->data;
+      if (chunk->kind == AttachChunk::Kind::kExit) saw_exit = true;
+    }
+    return true;
+  };
+  ASSERT_TRUE(read_until("ready\n", out));
+  ASSERT_TRUE((*stream)->WriteStdin("ping\n").ok());
+  ASSERT_TRUE(read_until("ping\n", out));
+  // stdin_once: the end of the client's stdin is the container's.
+  ASSERT_TRUE((*stream)->CloseStdin().ok());
+  ASSERT_TRUE(read_until("bye\n", err));
+  auto last = (*stream)->Read();
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(last->kind, AttachChunk::Kind::kEnd);
+  EXPECT_FALSE(saw_exit);
+  EXPECT_EQ(out, "ready\nping\n");
+  auto exit = WaitForExit(launch.exit_file);
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code, 0);
+  // The socket is gone with the monitor.
+  EXPECT_TRUE(WaitUntil([&] { return !MonitorRunning(started->monitor_pid, id_); }));
+  EXPECT_EQ(OpenAttachStream(launch.attach_socket_path, launch.control_path).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(MonitorFakeRuntimeTest, WithoutStdinOnceStdinStaysOpenForTheNextClient) {
   WriteInit("read a; read b; echo \"$a-$b\"");
   MonitorLaunch launch = Launch();

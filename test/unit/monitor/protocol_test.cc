@@ -223,6 +223,166 @@ TEST(SyncReportTest, IncompleteOrGarbled) {
   EXPECT_FALSE(internal::ParseSyncReport("pid 1\nok -5\n").ok());
 }
 
+TEST(SyncReportTest, ExecReportsReadyBeforeTheResult) {
+  EXPECT_FALSE(internal::ReportSaysReady("pid 100\n"));
+  EXPECT_FALSE(internal::ReportSaysReady("pid 100\nrea"));
+  EXPECT_FALSE(internal::ReportSaysReady("pid 100\nready"));
+  EXPECT_TRUE(internal::ReportSaysReady("pid 100\nready\n"));
+  auto report = internal::ParseSyncReport("pid 100\nready\nok 300\n");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ready);
+  EXPECT_TRUE(report->ok);
+  EXPECT_EQ(report->container_pid, 300);
+  auto no_client = internal::ParseSyncReport(
+      "pid 100\nready\nerror no-client 10000\nno attach client connected");
+  ASSERT_TRUE(no_client.ok()) << no_client.status();
+  const absl::Status status = internal::ReportToStatus(*no_client, "exec in container x");
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(status.message(), "exec in container x: no attach client connected");
+  EXPECT_FALSE(internal::ParseSyncReport("pid 100\nready 1\nok 3\n").ok());
+}
+
+ExecLaunch ValidExecLaunch() {
+  ExecLaunch launch;
+  launch.monitor_path = "/usr/libexec/crio/crio-monitor";
+  launch.container_id = "abc123";
+  launch.runtime_path = "/usr/sbin/runc";
+  launch.runtime_root = "/run/runc";
+  launch.runtime_args = {"--debug"};
+  launch.process_json =
+      R"({"args":["sh"],"cwd":"/","terminal":false,"consoleSize":{"height":1,"width":2}})";
+  launch.process_file = "/run/crio/exec/e1/process.json";
+  launch.pid_file = "/run/crio/exec/e1/pid";
+  launch.exit_file = "/run/crio/exec/e1/exit";
+  launch.attach_socket_path = "/run/crio/exec/e1/attach";
+  launch.control_path = "/run/crio/exec/e1/ctl";
+  launch.tty = true;
+  launch.stdin = true;
+  launch.env = {{"A", "b"}};
+  launch.start_timeout = std::chrono::milliseconds(7000);
+  launch.attach_timeout = std::chrono::milliseconds(3000);
+  return launch;
+}
+
+TEST(ExecArgvTest, TheMonitorParsesWhatTheClientBuilds) {
+  const ExecLaunch launch = ValidExecLaunch();
+  std::vector<std::string> args = internal::ExecMonitorArgv(launch);
+  ASSERT_EQ(args[0], launch.monitor_path);
+  Options options;
+  std::string error;
+  ASSERT_TRUE(Parse(args, &options, &error)) << error;
+  EXPECT_TRUE(options.exec_mode());
+  EXPECT_STREQ(options.id, "abc123");
+  EXPECT_STREQ(options.runtime, "/usr/sbin/runc");
+  EXPECT_STREQ(options.runtime_root, "/run/runc");
+  ASSERT_EQ(options.runtime_arg_count, 1);
+  EXPECT_STREQ(options.runtime_args[0], "--debug");
+  EXPECT_STREQ(options.exec_process, "/run/crio/exec/e1/process.json");
+  EXPECT_EQ(options.bundle, nullptr);
+  EXPECT_EQ(options.log_path, nullptr);
+  EXPECT_STREQ(options.pid_file, "/run/crio/exec/e1/pid");
+  EXPECT_STREQ(options.exit_file, "/run/crio/exec/e1/exit");
+  EXPECT_STREQ(options.attach_socket, "/run/crio/exec/e1/attach");
+  EXPECT_STREQ(options.control_socket, "/run/crio/exec/e1/ctl");
+  EXPECT_EQ(options.create_timeout_ms, 7000);
+  EXPECT_EQ(options.attach_timeout_ms, 3000);
+  ASSERT_EQ(options.env_count, 1);
+  EXPECT_STREQ(options.env[0], "A=b");
+  EXPECT_TRUE(options.tty);
+  EXPECT_TRUE(options.stdin);
+  EXPECT_FALSE(options.stdin_once);
+}
+
+TEST(ExecArgvTest, ModesDoNotMix) {
+  const std::vector<std::string> exec = internal::ExecMonitorArgv(ValidExecLaunch());
+  const std::vector<std::string> create = internal::MonitorArgv(ValidLaunch());
+  auto with = [](std::vector<std::string> args, std::vector<std::string> extra) {
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  auto without = [](const std::vector<std::string>& base, const std::string& flag) {
+    std::vector<std::string> args;
+    for (std::size_t i = 0; i < base.size(); ++i) {
+      if (base[i] == flag) {
+        ++i;
+        continue;
+      }
+      args.push_back(base[i]);
+    }
+    return args;
+  };
+  struct Case {
+    std::vector<std::string> args;
+    const char* error;
+  };
+  const Case cases[] = {
+      {with(exec, {"--bundle", "/b"}), "exec mode takes no --bundle"},
+      {with(exec, {"--log-path", "/l"}), "exec mode takes no --log-path"},
+      {with(exec, {"--stdin-once"}), "exec mode takes no --stdin-once"},
+      {without(exec, "--attach-timeout-ms"), "missing --attach-timeout-ms"},
+      {without(exec, "--pid-file"), "missing --pid-file"},
+      {with(exec, {"--attach-timeout-ms", "0"}), "invalid number for --attach-timeout-ms"},
+      {with(create, {"--attach-timeout-ms", "5"}), "container mode takes no --attach-timeout-ms"},
+  };
+  for (const Case& c : cases) {
+    Options options;
+    std::string error;
+    std::vector<std::string> args = c.args;
+    EXPECT_FALSE(Parse(args, &options, &error)) << c.error;
+    EXPECT_EQ(error, c.error);
+  }
+}
+
+TEST(ValidateExecLaunchTest, NamesTheBadField) {
+  EXPECT_TRUE(internal::ValidateExecLaunch(ValidExecLaunch()).ok());
+  struct Case {
+    void (*mutate)(ExecLaunch&);
+    const char* field;
+  };
+  const Case cases[] = {
+      {[](ExecLaunch& l) { l.process_file = "process.json"; }, "process_file"},
+      {[](ExecLaunch& l) { l.attach_socket_path = ""; }, "attach_socket_path"},
+      {[](ExecLaunch& l) { l.container_id = ""; }, "container_id"},
+      {[](ExecLaunch& l) { l.runtime_root = "runc"; }, "runtime_root"},
+      {[](ExecLaunch& l) { l.attach_timeout = std::chrono::milliseconds(0); }, "attach_timeout"},
+      {[](ExecLaunch& l) {
+         l.tty = false;
+         l.terminal_size = TerminalSize{80, 24};
+       },
+       "terminal_size"},
+      {[](ExecLaunch& l) { l.env[""] = "c"; }, "env key"},
+  };
+  for (const Case& c : cases) {
+    ExecLaunch launch = ValidExecLaunch();
+    c.mutate(launch);
+    const absl::Status status = internal::ValidateExecLaunch(launch);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.field;
+    EXPECT_NE(status.message().find(c.field), std::string::npos) << status.message();
+  }
+  ExecLaunch launch = ValidExecLaunch();
+  launch.pid_file = "relative";
+  EXPECT_EQ(StartExecMonitor(launch).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ExecProcessJsonTest, TerminalAndSizeFollowTheLaunch) {
+  ExecLaunch launch = ValidExecLaunch();
+  launch.terminal_size = TerminalSize{120, 50};
+  auto with_size = internal::ExecProcessJson(launch);
+  ASSERT_TRUE(with_size.ok()) << with_size.status();
+  EXPECT_EQ(*with_size,
+            R"({"args":["sh"],"consoleSize":{"height":50,"width":120},"cwd":"/","terminal":true})");
+  launch.tty = false;
+  launch.terminal_size.reset();
+  auto pipes = internal::ExecProcessJson(launch);
+  ASSERT_TRUE(pipes.ok()) << pipes.status();
+  EXPECT_EQ(*pipes, R"({"args":["sh"],"cwd":"/","terminal":false})");
+  for (const char* bad : {"", "[1]", "{", "null"}) {
+    launch.process_json = bad;
+    EXPECT_EQ(internal::ExecProcessJson(launch).status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST(OomParseTest, FindsTheV1MemoryCgroup) {
   const char content[] =
       "12:pids:/kubepods/pod1/abc\n"

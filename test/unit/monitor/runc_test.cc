@@ -8,12 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crio/monitor/monitor.h"
@@ -116,6 +119,90 @@ class MonitorRuncTest : public ::testing::Test {
 
   std::string RuncList() { return RunCommand({kRunc, "--root", root_, "list", "-q"}).output; }
 
+  std::string RuncStatus(const std::string& id) {
+    const auto state = RunCommand({kRunc, "--root", root_, "state", id});
+    if (state.exit_code != 0) return "";
+    return nlohmann::json::parse(state.output)["status"].get<std::string>();
+  }
+
+  // A running container (busybox sleeping) to exec into; returns its bundle.
+  std::string StartSleeper() {
+    const std::string bundle = MakeBundle("b", {"/bin/busybox", "sleep", "1000"});
+    auto started = StartTracked(Launch(bundle, id_));
+    EXPECT_TRUE(started.ok()) << started.status();
+    RuncStart(id_);
+    return bundle;
+  }
+
+  // An exec session into the container `id_` of `bundle`: the container's process
+  // with other args, as the daemon's BuildExecProcess makes it.
+  ExecLaunch Exec(const std::string& bundle, const std::vector<std::string>& args) {
+    nlohmann::json process =
+        nlohmann::json::parse(ReadFileOrEmpty(bundle + "/config.json"))["process"];
+    process["args"] = args;
+    ExecLaunch launch;
+    launch.monitor_path = testing::MonitorBinary();
+    launch.container_id = id_;
+    launch.runtime_path = kRunc;
+    launch.runtime_root = root_;
+    launch.process_json = process.dump();
+    const std::string session = dir_.path() + "/exec/" + std::to_string(exec_counter_++);
+    launch.process_file = session + "/process.json";
+    launch.pid_file = session + "/pid";
+    launch.exit_file = session + "/exit";
+    launch.attach_socket_path = session + "/attach";
+    launch.control_path = session + "/ctl";
+    launch.start_timeout = std::chrono::seconds(30);
+    return launch;
+  }
+
+  absl::StatusOr<ExecSession> StartExecTracked(const ExecLaunch& launch) {
+    auto session = StartExecMonitor(launch);
+    if (session.ok()) monitors_.push_back(session->monitor_pid);
+    return session;
+  }
+
+  // Reads a session to its end; a watchdog cancels it after 20 s.
+  struct Transcript {
+    std::string out;
+    std::string err;
+    std::optional<int> exit_code;
+    bool ended = false;
+  };
+  static Transcript ReadToEnd(AttachStream& stream) {
+    std::atomic<bool> done{false};
+    std::thread watchdog([&] {
+      for (int i = 0; i < 2000 && !done; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (!done) stream.Cancel();
+    });
+    Transcript t;
+    for (;;) {
+      auto chunk = stream.Read();
+      if (!chunk.ok() || chunk->kind == AttachChunk::Kind::kEnd) {
+        t.ended = chunk.ok();
+        break;
+      }
+      if (chunk->kind == AttachChunk::Kind::kStdout) t.out += chunk->data;
+      if (chunk->kind == AttachChunk::Kind::kStderr) t.err += chunk->data;
+      if (chunk->kind == AttachChunk::Kind::kExit) t.exit_code = chunk->exit_code;
+    }
+    done = true;
+    watchdog.join();
+    return t;
+  }
+
+  static std::string ReadStdoutUntil(AttachStream& stream, const std::string& want) {
+    std::string out;
+    while (out.find(want) == std::string::npos) {
+      auto chunk = stream.Read();
+      if (!chunk.ok() || chunk->kind == AttachChunk::Kind::kEnd) break;
+      if (chunk->kind == AttachChunk::Kind::kStdout) out += chunk->data;
+    }
+    return out;
+  }
+
   // Cgroup directories named `id` anywhere under /sys/fs/cgroup.
   static std::vector<std::string> CgroupsNamed(const std::string& id) {
     std::vector<std::string> found;
@@ -133,6 +220,7 @@ class MonitorRuncTest : public ::testing::Test {
   }
 
   static inline int counter_ = 0;
+  int exec_counter_ = 0;
   testing::TempDir dir_;
   std::string root_;
   std::string id_;
@@ -421,6 +509,83 @@ TEST_F(MonitorRuncTest, PrivateMemoryBelowBudgetAndConmon) {
   EXPECT_LT(ours, theirs);
   RunCommand({kRunc, "--root", root_, "kill", conmon_id, "KILL"});
   EXPECT_TRUE(WaitUntil([&] { return !testing::ProcessAlive(conmon_pid); }));
+}
+
+TEST_F(MonitorRuncTest, ExecWithPipes) {
+  const std::string bundle = StartSleeper();
+  const ExecLaunch launch =
+      Exec(bundle, {"/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 3"});
+  auto session = StartExecTracked(launch);
+  ASSERT_TRUE(session.ok()) << session.status();
+  const Transcript t = ReadToEnd(*session->stream);
+  EXPECT_EQ(t.out, "out\n");
+  EXPECT_EQ(t.err, "err\n");
+  EXPECT_EQ(t.exit_code, 3);
+  EXPECT_TRUE(t.ended);
+  auto exit = WaitForExit(launch.exit_file);
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code, 3);
+  EXPECT_TRUE(WaitUntil([&] { return !testing::ProcessAlive(session->monitor_pid); }));
+  // The container is untouched.
+  EXPECT_EQ(RuncStatus(id_), "running");
+}
+
+TEST_F(MonitorRuncTest, ExecWithTerminalStartsAtItsSizeAndResizes) {
+  const std::string bundle = StartSleeper();
+  ExecLaunch launch = Exec(bundle, {"/bin/busybox", "sh", "-c",
+                                    "/bin/busybox stty size; read x; /bin/busybox stty size; "
+                                    "[ -t 0 ] && echo tty-ok; exit 5"});
+  launch.tty = true;
+  launch.stdin = true;
+  launch.terminal_size = TerminalSize{120, 50};
+  auto session = StartExecTracked(launch);
+  ASSERT_TRUE(session.ok()) << session.status();
+  AttachStream& stream = *session->stream;
+  EXPECT_NE(ReadStdoutUntil(stream, "50 120\r\n").find("50 120\r\n"), std::string::npos);
+  ASSERT_TRUE(stream.Resize(100, 40).ok());
+  ASSERT_TRUE(stream.WriteStdin("go\n").ok());
+  const Transcript t = ReadToEnd(stream);
+  // One stream; the terminal echoes the input and ends lines with \r\n.
+  EXPECT_EQ(t.err, "");
+  EXPECT_NE(t.out.find("40 100\r\ntty-ok\r\n"), std::string::npos) << t.out;
+  EXPECT_EQ(t.exit_code, 5);
+  EXPECT_EQ(RuncStatus(id_), "running");
+}
+
+TEST_F(MonitorRuncTest, ExecOfAMissingBinaryFailsWithRuncsMessage) {
+  const std::string bundle = StartSleeper();
+  const ExecLaunch launch = Exec(bundle, {"/bin/no-such-binary"});
+  auto session = StartExecTracked(launch);
+  ASSERT_FALSE(session.ok());
+  const std::string message(session.status().message());
+  EXPECT_EQ(session.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(message.find("level=error"), std::string::npos) << message;
+  EXPECT_NE(message.find("/bin/no-such-binary"), std::string::npos) << message;
+  EXPECT_NE(message.find("no such file or directory"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(launch.attach_socket_path));
+  EXPECT_FALSE(std::filesystem::exists(launch.exit_file));
+  EXPECT_EQ(RuncStatus(id_), "running");
+}
+
+TEST_F(MonitorRuncTest, ExecClientLeavingKillsTheProcessGroup) {
+  const std::string bundle = StartSleeper();
+  const std::string sleep_arg = std::to_string(50000 + ::getpid() % 10000);
+  const ExecLaunch launch =
+      Exec(bundle, {"/bin/busybox", "sh", "-c", "echo started; /bin/busybox sleep " + sleep_arg});
+  auto session = StartExecTracked(launch);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(ReadStdoutUntil(*session->stream, "started\n"), "started\n");
+  // The shell forks its sleep after the echo.
+  ASSERT_TRUE(WaitUntil([&] { return FindProcesses("sleep " + sleep_arg).size() == 1; }));
+  session->stream->Cancel();
+  EXPECT_TRUE(WaitUntil([&] { return !testing::ProcessAlive(session->monitor_pid); }));
+  EXPECT_FALSE(testing::ProcessAlive(session->process_pid));
+  // The shell's child was in its process group, in the container's PID namespace.
+  EXPECT_TRUE(WaitUntil([&] { return FindProcesses("sleep " + sleep_arg).empty(); }));
+  auto exit = WaitForExit(launch.exit_file);
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->signal, SIGKILL);
+  EXPECT_EQ(RuncStatus(id_), "running");
 }
 
 }  // namespace
