@@ -33,15 +33,19 @@ absl::StatusOr<std::string> RequireString(const nlohmann::json& object, const ch
   return it->get<std::string>();
 }
 
+}  // namespace
+
 std::string FindPluginBinary(const std::string& type, const std::vector<std::string>& dirs) {
+  // A type is a file name, never a path: "../../bin/sh" must not escape the plugin dirs.
+  if (type.empty() || type.find('/') != std::string::npos || type == "." || type == "..") {
+    return "";
+  }
   for (const auto& dir : dirs) {
     const std::string candidate = (std::filesystem::path(dir) / type).string();
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
 }
-
-}  // namespace
 
 absl::StatusOr<CniNetwork> ParseNetworkConfig(const std::string& text, const std::string& file,
                                               bool single_plugin) {
@@ -76,8 +80,11 @@ absl::StatusOr<CniNetwork> ParseNetworkConfig(const std::string& text, const std
     if (!type.ok()) return type.status();
     network.plugins.push_back(CniPlugin{*type, ""});
   }
-  nlohmann::json list = {
-      {"cniVersion", network.cni_version}, {"name", network.name}, {"plugins", plugins}};
+  // A list keeps its other top-level keys ("disableCheck" matters to CHECK).
+  nlohmann::json list = single_plugin ? nlohmann::json::object() : doc;
+  list["cniVersion"] = network.cni_version;
+  list["name"] = network.name;
+  list["plugins"] = plugins;
   network.conflist_json = list.dump();
   return network;
 }

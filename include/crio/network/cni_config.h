@@ -22,7 +22,9 @@ struct CniNetwork {
   std::string cni_version;  ///< "cniVersion", e.g. "1.0.0"
   std::string file;         ///< the file it came from
   std::vector<CniPlugin> plugins;
-  std::string conflist_json;  ///< the config as a network list, ready for plugin stdin
+  /// The config as a network list (a .conf wrapped in one), with the list's other keys
+  /// ("disableCheck"); what CniManager runs and caches.
+  std::string conflist_json;
 };
 
 /// Where to look, from [crio.network].
@@ -45,5 +47,10 @@ absl::StatusOr<CniNetwork> FindDefaultNetwork(const CniSearch& search);
 /// @return InvalidArgument naming the file and the field for malformed configs
 absl::StatusOr<CniNetwork> ParseNetworkConfig(const std::string& text, const std::string& file,
                                               bool single_plugin);
+
+/// Looks a plugin binary up by its type, as CNI_PATH is searched: the first executable
+/// `<dir>/<type>` in `dirs` order.
+/// @return its path, or "" when no dir has it
+std::string FindPluginBinary(const std::string& type, const std::vector<std::string>& dirs);
 
 }  // namespace crio::network

@@ -101,6 +101,21 @@ TEST_F(CniConfigTest, DefaultNetworkByName) {
   EXPECT_NE(missing.status().message().find("\"other\""), std::string::npos);
 }
 
+TEST_F(CniConfigTest, PluginTypesAreFileNamesOnly) {
+  InstallPlugin("bridge");
+  EXPECT_EQ(FindPluginBinary("bridge", search_.plugin_dirs), root_ + "/bin/bridge");
+  EXPECT_EQ(FindPluginBinary("../bin/bridge", {root_ + "/net.d"}), "");
+  EXPECT_EQ(FindPluginBinary("", search_.plugin_dirs), "");
+}
+
+TEST(ParseNetworkConfigTest, ListKeepsItsOtherKeys) {
+  auto network = ParseNetworkConfig(
+      R"({"cniVersion": "1.0.0", "name": "n", "disableCheck": true, "plugins": [{"type": "x"}]})",
+      "n.conflist", false);
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_NE(network->conflist_json.find("\"disableCheck\":true"), std::string::npos);
+}
+
 TEST(ParseNetworkConfigTest, RejectsMalformedConfigsNamingTheField) {
   EXPECT_NE(ParseNetworkConfig("[]", "a.conf", true).status().message().find("a.conf"),
             std::string::npos);
