@@ -4,6 +4,9 @@
 #   bash hack/demo.sh         install what is missing, build crio, crio-monitor and
 #                             crioctl, install them to /usr/local/bin, start the registry
 #                             fixture (test/registry/fixture.sh) with its busybox image,
+#                             install contrib/cni/10-crio-bridge.conflist in
+#                             /etc/cni/net.d when that dir has no network yet (pods
+#                             need one: NetworkReady),
 #                             start crio on /var/run/crio/crio.sock, and with crioctl: pull
 #                             busybox, run a pod, create and start a container that writes
 #                             a few lines, show pods, ps and logs, then stop and remove the
@@ -59,6 +62,14 @@ install -m 0755 "$build_dir/bin/crio" "$build_dir/bin/crioctl" "$build_dir/bin/c
 install -d /etc/crio/crio.conf.d
 [ -f /etc/crio/crio.conf ] || install -m 0644 conf/crio.conf /etc/crio/crio.conf
 
+# Pods need a CNI network. The shipped bridge network (10.85.0.0/16, bridge cni0) is
+# installed only where no network exists, so that a node's own network stays in charge.
+install -d /etc/cni/net.d
+if ! compgen -G '/etc/cni/net.d/*.conf*' >/dev/null && ! compgen -G '/etc/cni/net.d/*.json' >/dev/null; then
+  install -m 0644 contrib/cni/10-crio-bridge.conflist /etc/cni/net.d/
+  echo "Installed the bridge network /etc/cni/net.d/10-crio-bridge.conflist (docs/network.md)"
+fi
+
 # A daemon the demo did not start would not know the fixture's registries.
 if ! demo_daemon_pid >/dev/null && crioctl -r "unix://$socket" version >/dev/null 2>&1; then
   echo "Another crio daemon answers on $socket: stop it first (kill \$(pgrep -x crio))." >&2
@@ -77,6 +88,11 @@ cat >"$demo_dir/crio.conf.d/10-demo-registries.conf" <<EOF
 # Written by hack/demo.sh: the registry fixture's registries.conf (http on 127.0.0.1).
 [crio.image]
 registries_conf = "$(jq -r .registries_conf "$fixture/fixture.json")"
+EOF
+cat >"$demo_dir/crio.conf.d/20-demo-cni.conf" <<EOF
+# Written by hack/demo.sh: Debian's containernetworking-plugins live in /usr/lib/cni.
+[crio.network]
+plugin_dirs = ["/opt/cni/bin/", "/usr/lib/cni/"]
 EOF
 
 if pid=$(demo_daemon_pid); then
@@ -130,6 +146,7 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 step crioctl pods
+step crioctl inspectp "$pod"
 step crioctl ps
 step crioctl logs "$ctr"
 step crioctl exec "$ctr" echo "hello from exec"

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -917,6 +918,100 @@ absl::StatusOr<ExecOutput> ContainerManager::ExecSync(const RequestContext& ctx,
   return ExecOutput{.stdout_bytes = result.stdout_data,
                     .stderr_bytes = result.stderr_data,
                     .exit_code = result.exit_code};
+}
+
+namespace {
+
+// A name for an exec session's directory: short, so that socket paths in it stay
+// under the 108 bytes of sun_path.
+absl::StatusOr<std::string> SessionName() {
+  unsigned char bytes[6];
+  if (::getrandom(bytes, sizeof(bytes), 0) != static_cast<ssize_t>(sizeof(bytes))) {
+    return fs::ErrnoStatus(errno, "getrandom");
+  }
+  std::string name = "exec-";
+  for (const unsigned char b : bytes) absl::StrAppend(&name, absl::Hex(b, absl::kZeroPad2));
+  return name;
+}
+
+}  // namespace
+
+absl::StatusOr<ContainerManager::ExecSession> ContainerManager::StartExecSession(
+    const RequestContext& ctx, const std::string& id, const std::vector<std::string>& command,
+    bool tty, bool stdin) {
+  if (command.empty()) return absl::InvalidArgumentError("cmd: must not be empty");
+  ASSIGN_OR_RETURN(const store::ContainerRecord container, Status(id));
+  if (container.state != store::ContainerState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", container.id, " is not running"));
+  }
+  ASSIGN_OR_RETURN(const auto handler, HandlerOf(container));
+  runtime::ExecRequest request;
+  request.args = command;
+  ASSIGN_OR_RETURN(const std::string spec_text, RuntimeSpec(container));
+  const nlohmann::json spec = nlohmann::json::parse(spec_text, nullptr, false);
+  if (spec.is_object() && spec.contains("process"))
+    request.base_process_json = spec["process"].dump();
+  ASSIGN_OR_RETURN(std::string process, runtime::BuildExecProcess(request));
+
+  ASSIGN_OR_RETURN(const std::string name, SessionName());
+  ExecSession out;
+  out.container_id = container.id;
+  out.dir = absl::StrCat(options_.attach_dir, "/", name);
+  RETURN_IF_ERROR(fs::MakeDirs(out.dir, 0700));
+  auto remove_dir = absl::MakeCleanup([&out] {
+    std::error_code ignored;
+    stdfs::remove_all(out.dir, ignored);
+  });
+
+  monitor::ExecLaunch launch;
+  launch.monitor_path = handler->monitor_path;
+  launch.container_id = container.id;
+  launch.runtime_path = handler->runtime_path;
+  launch.runtime_root = handler->runtime_root;
+  launch.runtime_args = handler->runtime_flags;
+  launch.process_json = std::move(process);
+  launch.process_file = out.dir + "/process.json";
+  launch.pid_file = out.dir + "/pid";
+  launch.exit_file = out.dir + "/exit";
+  launch.attach_socket_path = out.dir + "/attach";
+  launch.control_path = out.dir + "/ctl";
+  launch.tty = tty;
+  launch.stdin = stdin;
+  for (const std::string& entry : handler->config.monitor_env) {
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) launch.env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  log::Debug(ctx, "Starting an exec session in {} under {}", container.id, out.dir);
+  auto started = launcher_->StartExec(launch);
+  if (!started.ok()) return Annotate(started.status(), "exec in the container");
+  out.session = std::move(*started);
+  std::move(remove_dir).Cancel();
+  return out;
+}
+
+void ContainerManager::EndExecSession(const RequestContext& ctx, ExecSession& session) {
+  session.session.stream.reset();
+  // The monitor writes the exit file as it ends, even when the client left first: the
+  // directory goes only after it has gone, or the write would make it again.
+  if (session.session.monitor_pid > 0 &&
+      !launcher_->WaitEnd(session.session.monitor_pid, session.container_id,
+                          std::chrono::seconds(10))) {
+    log::Warn(ctx, "The exec monitor {} did not end within 10s", session.session.monitor_pid);
+  }
+  std::error_code ignored;
+  stdfs::remove_all(session.dir, ignored);
+}
+
+absl::StatusOr<std::unique_ptr<monitor::AttachStream>> ContainerManager::OpenAttach(
+    const std::string& id) {
+  ASSIGN_OR_RETURN(const store::ContainerRecord container, Status(id));
+  if (container.state != store::ContainerState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", container.id, " is not running"));
+  }
+  return launcher_->OpenAttach(AttachDir(container.id) + "/attach",
+                               AttachDir(container.id) + "/ctl");
 }
 
 absl::Status ContainerManager::UpdateResources(const RequestContext& ctx, const std::string& id,

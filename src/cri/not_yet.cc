@@ -20,11 +20,6 @@ CRIO_NOT_YET(RuntimeService, UpdateRuntimeConfig, UpdateRuntimeConfigRequest,
 CRIO_NOT_YET(RuntimeService, CheckpointContainer, CheckpointContainerRequest,
              CheckpointContainerResponse)
 
-// Streaming: exec, attach, port-forward (issue 7).
-CRIO_NOT_YET(RuntimeService, Exec, ExecRequest, ExecResponse)
-CRIO_NOT_YET(RuntimeService, Attach, AttachRequest, AttachResponse)
-CRIO_NOT_YET(RuntimeService, PortForward, PortForwardRequest, PortForwardResponse)
-
 // Metrics (a later issue).
 CRIO_NOT_YET(RuntimeService, ListMetricDescriptors, ListMetricDescriptorsRequest,
              ListMetricDescriptorsResponse)

@@ -9,6 +9,22 @@ namespace crio::cri {
 
 namespace v1 = ::runtime::v1;
 
+namespace {
+
+// The CNI portMappings capability spells protocols lower-case.
+const char* ProtocolName(v1::Protocol protocol) {
+  switch (protocol) {
+    case v1::UDP:
+      return "udp";
+    case v1::SCTP:
+      return "sctp";
+    default:
+      return "tcp";
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<sandbox::PodRequest> ToPodRequest(const v1::RunPodSandboxRequest& request) {
   if (!request.has_config()) return absl::InvalidArgumentError("config is missing");
   const v1::PodSandboxConfig& config = request.config();
@@ -29,6 +45,13 @@ absl::StatusOr<sandbox::PodRequest> ToPodRequest(const v1::RunPodSandboxRequest&
     out.dns.servers = {dns.servers().begin(), dns.servers().end()};
     out.dns.searches = {dns.searches().begin(), dns.searches().end()};
     out.dns.options = {dns.options().begin(), dns.options().end()};
+  }
+  for (const v1::PortMapping& mapping : config.port_mappings()) {
+    network::PortMapping& out_mapping = out.port_mappings.emplace_back();
+    out_mapping.host_port = mapping.host_port();
+    out_mapping.container_port = mapping.container_port();
+    out_mapping.protocol = ProtocolName(mapping.protocol());
+    out_mapping.host_ip = mapping.host_ip();
   }
   if (config.has_linux()) {
     const v1::LinuxPodSandboxConfig& linux = config.linux();

@@ -86,13 +86,15 @@ class RuntimeService final
                                    const v1::ListPodSandboxStatsRequest* request,
                                    v1::ListPodSandboxStatsResponse* response) override;
 
-  // not_yet.cc
+  // streaming_urls.cc
   grpc::Status Exec(grpc::ServerContext* context, const v1::ExecRequest* request,
                     v1::ExecResponse* response) override;
   grpc::Status Attach(grpc::ServerContext* context, const v1::AttachRequest* request,
                       v1::AttachResponse* response) override;
   grpc::Status PortForward(grpc::ServerContext* context, const v1::PortForwardRequest* request,
                            v1::PortForwardResponse* response) override;
+
+  // not_yet.cc
   grpc::Status UpdateRuntimeConfig(grpc::ServerContext* context,
                                    const v1::UpdateRuntimeConfigRequest* request,
                                    v1::UpdateRuntimeConfigResponse* response) override;

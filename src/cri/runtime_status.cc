@@ -1,5 +1,7 @@
 // The Status RPC: kubelet marks the node NotReady unless both conditions are true,
-// so each one is checked for real on every call rather than assumed.
+// so each one is checked for real rather than assumed. The network's answer comes from
+// the daemon's NetworkWatcher, which follows the CNI config dir as it changes, so the
+// kubelet's Status every few seconds reads no files.
 
 #include <nlohmann/json.hpp>
 
@@ -35,13 +37,19 @@ absl::Status CheckRuntime(const config::Config& config) {
   return config::ResolveRuntimePath(handler->second, handler->first).status();
 }
 
-absl::Status CheckNetwork(const config::Config& config) {
-  network::CniSearch search{config.network.network_dir, config.network.plugin_dirs,
-                            config.network.cni_default_network};
-  auto found = network::FindDefaultNetwork(search);
+// A pod manager without CNI (handler tests) has no watcher: the config is read here.
+absl::Status CheckNetwork(const config::Config& config, const sandbox::PodManager& pods) {
+  absl::Status found = absl::OkStatus();
+  if (std::optional<absl::Status> watched = pods.NetworkStatus(); watched.has_value()) {
+    found = *std::move(watched);
+  } else {
+    network::CniSearch search{config.network.network_dir, config.network.plugin_dirs,
+                              config.network.cni_default_network};
+    found = network::FindDefaultNetwork(search).status();
+  }
   if (found.ok()) return absl::OkStatus();
   return absl::FailedPreconditionError(
-      absl::StrCat("Network plugin returns error: ", found.status().message()));
+      absl::StrCat("Network plugin returns error: ", found.message()));
 }
 
 }  // namespace
@@ -52,7 +60,8 @@ grpc::Status RuntimeService::Status(grpc::ServerContext*, const v1::StatusReques
     const auto config = options_.config.Get();
     v1::RuntimeStatus* status = response->mutable_status();
     AddCondition(status, kRuntimeReady, CheckRuntime(*config), "RuntimeNotReady");
-    AddCondition(status, kNetworkReady, CheckNetwork(*config), "NetworkPluginNotReady");
+    AddCondition(status, kNetworkReady, CheckNetwork(*config, options_.pods),
+                 "NetworkPluginNotReady");
 
     // Features stay false until the code that provides them exists: kubelet relies on
     // these answers to decide what it may ask for.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <string_view>
 #include <utility>
 
@@ -16,6 +17,7 @@
 #include "crio/common/log.h"
 #include "crio/common/status.h"
 #include "crio/config/values.h"
+#include "crio/container/stream_backend.h"
 #include "crio/cri/services.h"
 #include "crio/version.h"
 #include "mount_root.h"
@@ -100,7 +102,9 @@ absl::Status Daemon::Start() {
 
   RETURN_IF_ERROR(OpenImageStore(*config));
   RETURN_IF_ERROR(OpenRuntimeState(*config));
-  const cri::ServiceOptions options{config_, *images_, *state_, *pods_, *containers_, *stats_};
+  RETURN_IF_ERROR(StartStreaming(*config));
+  const cri::ServiceOptions options{config_,      *images_, *state_,    *pods_,
+                                    *containers_, *stats_,  *streaming_};
   services_.push_back(cri::MakeRuntimeService(options));
   services_.push_back(cri::MakeImageService(options));
 
@@ -202,6 +206,9 @@ absl::Status Daemon::OpenRuntimeState(const config::Config& config) {
   if (auto handler = handlers_->Lookup(""); handler.ok()) {
     pod_options.pause_binary = (*handler)->monitor_path;  // crio-monitor's "pause" mode
   }
+  RETURN_IF_ERROR(StartNetwork(config));
+  pod_options.cni = cni_.get();
+  pod_options.network = network_watcher_.get();
   sandbox::PodContainerHooks hooks;
   hooks.stop_all = [this](const RequestContext& ctx, const std::string& pod) {
     return containers_->StopAllInPod(ctx, pod);
@@ -220,6 +227,29 @@ absl::Status Daemon::OpenRuntimeState(const config::Config& config) {
   pods_->Recover(ctx);
   spdlog::info("State at {}/state: {} pods, {} containers", config.crio.root,
                state_->ListPods().size(), state_->ListContainers().size());
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::StartNetwork(const config::Config& config) {
+  network::CniOptions options;
+  options.plugin_dirs = config.network.plugin_dirs;
+  options.cache_dir = config.crio.root + "/cni-cache";
+  // Not a config key (CRI-O has none): tests shorten it to see a hung plugin fail.
+  if (const char* timeout = std::getenv("CRIO_CNI_PLUGIN_TIMEOUT"); timeout != nullptr) {
+    const absl::StatusOr<absl::Duration> parsed = config::ParseGoDuration(timeout);
+    RETURN_IF_ERROR(Annotate(parsed.status(), "CRIO_CNI_PLUGIN_TIMEOUT"));
+    options.plugin_timeout = absl::ToChronoMilliseconds(*parsed);
+  }
+  cni_runner_ = network::NewPluginRunner();
+  cni_ = network::NewCniManager(std::move(options), *cni_runner_);
+  ASSIGN_OR_RETURN(network_watcher_, network::StartNetworkWatcher(
+                                         {config.network.network_dir, config.network.plugin_dirs,
+                                          config.network.cni_default_network}));
+  if (auto current = network_watcher_->Current(); current.ok()) {
+    spdlog::info("Pods join CNI network {} ({})", current->name, current->file);
+  } else {
+    spdlog::warn("No CNI network yet (NetworkReady is false): {}", current.status().message());
+  }
   return absl::OkStatus();
 }
 
@@ -254,6 +284,25 @@ int Daemon::Run() {
   }
 }
 
+absl::Status Daemon::StartStreaming(const config::Config& config) {
+  streaming::ServerOptions options;
+  options.address = config.api.stream_address;
+  options.port = config.api.stream_port;
+  if (!config.api.stream_idle_timeout.empty()) {
+    ASSIGN_OR_RETURN(const absl::Duration idle,
+                     config::ParseGoDuration(config.api.stream_idle_timeout));
+    options.idle_timeout = absl::ToChronoMilliseconds(idle);
+  }
+  if (config.api.stream_enable_tls) {
+    return absl::UnimplementedError(
+        "crio.api.stream_enable_tls: TLS on the streaming server is not supported yet; "
+        "keep stream_address on 127.0.0.1, where the kubelet proxies the streams");
+  }
+  stream_backend_ = container::MakeStreamBackend(*containers_, *state_);
+  ASSIGN_OR_RETURN(streaming_, streaming::Server::Start(options, *stream_backend_));
+  return absl::OkStatus();
+}
+
 void Daemon::Reload() {
   Notify("RELOADING=1");
   spdlog::info("Received SIGHUP, reloading configuration");
@@ -283,6 +332,9 @@ void Daemon::Stop() {
     server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
     server_->Wait();
   }
+  // Open exec and attach sessions end as if their clients had left: exec'd processes
+  // are killed by their monitors, containers keep running.
+  if (streaming_ != nullptr) streaming_->Stop();
   socket_.RemoveSocket();
   spdlog::info("Stopped serving on {}", socket_.path());
 }

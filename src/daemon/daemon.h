@@ -16,12 +16,17 @@
 #include "crio/container/containers.h"
 #include "crio/image/rootfs.h"
 #include "crio/image/store.h"
+#include "crio/network/cni.h"
+#include "crio/network/cni_plugin_runner.h"
+#include "crio/network/network_watcher.h"
 #include "crio/registry/client.h"
 #include "crio/registry/http.h"
 #include "crio/runtime/handlers.h"
 #include "crio/sandbox/pods.h"
 #include "crio/stats/stats.h"
 #include "crio/store/store.h"
+#include "crio/streaming/backend.h"
+#include "crio/streaming/server.h"
 #include "listener.h"
 
 namespace crio::daemon {
@@ -61,6 +66,11 @@ class Daemon {
   absl::Status OpenImageStore(const config::Config& config);
   /// Pods and containers: the store, recovered, and the pod manager.
   absl::Status OpenRuntimeState(const config::Config& config);
+  /// CNI: the plugin runner, the manager with its result cache, and the watcher of the
+  /// default network (NetworkReady, and the network pods join).
+  absl::Status StartNetwork(const config::Config& config);
+  /// The server behind Exec, Attach and PortForward URLs, on stream_address:stream_port.
+  absl::Status StartStreaming(const config::Config& config);
   /// The runtime handlers of the live config, rebuilt when SIGHUP changed it.
   std::shared_ptr<const runtime::HandlerRegistry> Handlers();
 
@@ -83,7 +93,12 @@ class Daemon {
   std::shared_ptr<const config::Config> handlers_config_ ABSL_GUARDED_BY(handlers_mu_);
   std::unique_ptr<container::ContainerManager> containers_;
   std::unique_ptr<stats::StatsCollector> stats_;
+  std::unique_ptr<network::PluginRunner> cni_runner_;
+  std::unique_ptr<network::CniManager> cni_;  // runs plugins through cni_runner_
+  std::unique_ptr<network::NetworkWatcher> network_watcher_;
   std::unique_ptr<sandbox::PodManager> pods_;  // after images_: it unregisters from the store
+  std::unique_ptr<streaming::StreamingBackend> stream_backend_;
+  std::unique_ptr<streaming::Server> streaming_;  // after its backend: stopped first
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
 };

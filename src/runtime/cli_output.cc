@@ -358,7 +358,7 @@ absl::StatusOr<std::vector<ContainerState>> ParseStateList(absl::string_view jso
   return states;
 }
 
-absl::StatusOr<std::string> BuildExecProcess(const ExecRequest& request) {
+absl::StatusOr<std::string> MakeExecProcess(const ExecRequest& request) {
   if (request.args.empty()) return absl::InvalidArgumentError("args: the command is empty");
   Json process = Json::object();
   if (!request.base_process_json.empty()) {
@@ -419,3 +419,11 @@ absl::StatusOr<std::string> BuildExecProcess(const ExecRequest& request) {
 }
 
 }  // namespace crio::runtime::internal
+
+namespace crio::runtime {
+
+absl::StatusOr<std::string> BuildExecProcess(const ExecRequest& request) {
+  return internal::MakeExecProcess(request);
+}
+
+}  // namespace crio::runtime

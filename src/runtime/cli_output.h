@@ -59,6 +59,6 @@ absl::StatusOr<std::vector<ContainerState>> ParseStateList(absl::string_view jso
 /// The process.json for `exec --process`: request.base_process_json with the request's
 /// fields applied, terminal false and consoleSize dropped.
 /// @return InvalidArgument for empty args or a base that is not a JSON object
-absl::StatusOr<std::string> BuildExecProcess(const ExecRequest& request);
+absl::StatusOr<std::string> MakeExecProcess(const ExecRequest& request);
 
 }  // namespace crio::runtime::internal

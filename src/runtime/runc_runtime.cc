@@ -229,7 +229,7 @@ class RuncRuntime final : public OciRuntime {
   absl::StatusOr<ExecResult> ExecSync(const RequestContext& ctx, const std::string& id,
                                       const ExecRequest& request) override {
     RETURN_IF_ERROR(CheckId(id));
-    ASSIGN_OR_RETURN(std::string process, internal::BuildExecProcess(request));
+    ASSIGN_OR_RETURN(std::string process, BuildExecProcess(request));
     ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::Create(options_.temp_dir));
     const std::string process_file = scratch.File("process.json");
     const std::string pid_file = scratch.File("pid");

@@ -1,4 +1,5 @@
-// Pod sandboxes: run dirs, pinned namespaces, /dev/shm, and their undoing.
+// Pod sandboxes: run dirs, pinned namespaces, /dev/shm, the CNI attachment, and their
+// undoing.
 
 #include "crio/sandbox/pods.h"
 
@@ -7,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,6 +23,7 @@
 #include "crio/common/fs.h"
 #include "crio/common/status.h"
 #include "crio/config/values.h"
+#include "crio/network/bandwidth.h"
 #include "crio/sandbox/namespaces.h"
 
 namespace crio::sandbox {
@@ -28,6 +32,7 @@ namespace {
 namespace stdfs = std::filesystem;
 
 constexpr std::size_t kMaxHostResolvConf = 64 * 1024;
+constexpr std::size_t kMaxHostHosts = 1024 * 1024;
 constexpr std::size_t kMaxHostname = 253;  // a DNS name; the kernel takes 64 per label
 
 bool PlainToken(const std::string& text) {
@@ -54,6 +59,13 @@ std::string HostHostname() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
   return name;
+}
+
+bool IsLoopbackAddress(const std::string& ip) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, ip.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, ip.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 bool IsMountPoint(const std::string& path) {
@@ -108,7 +120,7 @@ absl::StatusOr<std::string> ResolvConfText(const DnsConfig& dns, const std::stri
   return text;
 }
 
-std::string HostsText(const std::string& hostname, const std::string& ip) {
+std::string HostsText(const std::string& hostname, const std::vector<std::string>& ips) {
   std::string text =
       "127.0.0.1\tlocalhost\n"
       "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -116,9 +128,42 @@ std::string HostsText(const std::string& hostname, const std::string& ip) {
       "fe00::0\tip6-mcastprefix\n"
       "fe00::1\tip6-allnodes\n"
       "fe00::2\tip6-allrouters\n";
-  if (!hostname.empty())
-    absl::StrAppend(&text, ip.empty() ? "127.0.1.1" : ip, "\t", hostname, "\n");
+  if (hostname.empty()) return text;
+  if (ips.empty()) absl::StrAppend(&text, "127.0.1.1\t", hostname, "\n");
+  for (const auto& ip : ips) absl::StrAppend(&text, ip, "\t", hostname, "\n");
   return text;
+}
+
+absl::StatusOr<network::PodAttachment> AttachmentFor(const PodRequest& request) {
+  network::PodAttachment attachment;
+  attachment.container_id = request.pod.id;
+  attachment.netns_path = request.pod.netns_path;
+  attachment.pod_namespace = request.pod.pod_namespace;
+  attachment.pod_name = request.pod.name;
+  attachment.pod_uid = request.pod.uid;
+  for (const auto& mapping : request.port_mappings) {
+    // Without a host port there is nothing to forward: the pod's own port is reachable.
+    if (mapping.host_port > 0) attachment.capabilities.port_mappings.push_back(mapping);
+  }
+  const DnsConfig& dns = request.dns;
+  if (!dns.servers.empty() || !dns.searches.empty() || !dns.options.empty()) {
+    attachment.capabilities.dns = dns;
+  }
+  ASSIGN_OR_RETURN(attachment.capabilities.bandwidth,
+                   network::BandwidthFromAnnotations(request.pod.annotations));
+  return attachment;
+}
+
+network::PodIps PodIpsOf(const network::PodIps& ips) {
+  std::vector<std::string> all;
+  if (!ips.primary.empty()) all.push_back(ips.primary);
+  all.insert(all.end(), ips.additional.begin(), ips.additional.end());
+  std::erase_if(all, IsLoopbackAddress);
+  network::PodIps out;
+  if (all.empty()) return out;
+  out.primary = all.front();
+  out.additional.assign(all.begin() + 1, all.end());
+  return out;
 }
 
 PodManager::PodManager(store::Store& store, PodOptions options, PodContainerHooks hooks)
@@ -149,6 +194,20 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
   }
   ASSIGN_OR_RETURN(const std::string resolv_conf,
                    ResolvConfText(request.dns, options_.host_resolv_conf));
+  // The network is looked up before anything is made: without one the pod could not
+  // get an address, and there would be nothing to undo.
+  const bool use_cni = options_.cni != nullptr && !pod.host_network;
+  std::optional<network::CniNetwork> cni_network;
+  network::PodAttachment attachment;
+  if (use_cni) {
+    auto current = options_.network->Current();
+    if (!current.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the pod network is not ready: ", current.status().message()));
+    }
+    cni_network = *std::move(current);
+    ASSIGN_OR_RETURN(attachment, AttachmentFor(request));
+  }
 
   pod.id = store::NewId();
   pod.phase = store::Phase::kCreating;
@@ -176,8 +235,15 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
     return added;
   }
   bool done = false;
+  bool attached = false;  // a failed ADD was undone by the CNI manager already
   absl::Cleanup undo = [&] {
     if (done) return;
+    if (attached) {
+      if (absl::Status deleted = options_.cni->Del(ctx, &*cni_network, attachment); !deleted.ok()) {
+        log::Warn(ctx, "Detaching the failed pod {} from its network: {}", pod.id,
+                  deleted.message());
+      }
+    }
     if (hooks_.remove_all) {
       if (absl::Status removed = hooks_.remove_all(ctx, pod.id); !removed.ok()) {
         log::Warn(ctx, "Removing the containers of the failed pod {}: {}", pod.id,
@@ -196,7 +262,6 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
   RETURN_IF_ERROR(fs::MakeDirs(pod.run_dir, 0755));
   RETURN_IF_ERROR(fs::WriteFileAtomic(pod.hostname_path, pod.hostname + "\n", 0644));
   RETURN_IF_ERROR(fs::WriteFileAtomic(pod.resolv_conf_path, resolv_conf, 0644));
-  RETURN_IF_ERROR(fs::WriteFileAtomic(pod.hosts_path, HostsText(pod.hostname, pod.ip), 0644));
   if (!pod.shm_path.empty()) {
     RETURN_IF_ERROR(fs::MakeDirs(pod.shm_path, 0755));
     const std::string data = absl::StrCat("mode=1777,size=", options_.shm_size);
@@ -216,6 +281,17 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
   pod.netns_path = pinned.net;
   pod.ipcns_path = pinned.ipc;
   pod.utsns_path = pinned.uts;
+  if (use_cni) {
+    attachment.container_id = pod.id;
+    attachment.netns_path = pod.netns_path;
+    ASSIGN_OR_RETURN(const network::AttachResult added,
+                     options_.cni->Add(ctx, *cni_network, attachment));
+    attached = true;
+    const network::PodIps ips = PodIpsOf(added.ips);
+    pod.ip = ips.primary;
+    pod.additional_ips = ips.additional;
+  }
+  RETURN_IF_ERROR(fs::WriteFileAtomic(pod.hosts_path, HostsFor(pod), 0644));
   if (hooks_.run_infra) {
     RETURN_IF_ERROR(hooks_.run_infra(ctx, pod));
     pod.infra_container_id = pod.id;
@@ -227,9 +303,41 @@ absl::StatusOr<std::string> PodManager::Run(const RequestContext& ctx, PodReques
   RETURN_IF_ERROR(
       store_.UpdatePod(pod.id, [&pod](store::PodRecord& stored) { stored = pod; }).status());
   done = true;
-  log::Info(ctx, "Ran pod sandbox {} ({}/{}, netns {})", pod.id, pod.pod_namespace, pod.name,
-            pod.netns_path.empty() ? "host" : pod.netns_path);
+  log::Info(ctx, "Ran pod sandbox {} ({}/{}, netns {}, IP {})", pod.id, pod.pod_namespace, pod.name,
+            pod.netns_path.empty() ? "host" : pod.netns_path, pod.ip.empty() ? "none" : pod.ip);
   return pod.id;
+}
+
+std::string PodManager::HostsFor(const store::PodRecord& pod) const {
+  if (pod.host_network) {
+    auto host = fs::ReadFile(options_.host_hosts, kMaxHostHosts);
+    if (host.ok()) return *std::move(host);
+  }
+  std::vector<std::string> ips;
+  if (!pod.ip.empty()) ips.push_back(pod.ip);
+  ips.insert(ips.end(), pod.additional_ips.begin(), pod.additional_ips.end());
+  return HostsText(pod.hostname, ips);
+}
+
+std::optional<absl::Status> PodManager::NetworkStatus() const {
+  if (options_.network == nullptr) return std::nullopt;
+  return options_.network->Current().status();
+}
+
+absl::Status PodManager::TearDownNetwork(const RequestContext& ctx, const store::PodRecord& pod) {
+  if (options_.cni == nullptr || pod.host_network) return absl::OkStatus();
+  network::PodAttachment attachment;
+  attachment.container_id = pod.id;
+  // A namespace that is gone (after a reboot, or a second Stop) reaches the plugins as
+  // an empty CNI_NETNS: they release what is outside it (IPAM, host-side rules).
+  attachment.netns_path = pod.netns_path;
+  attachment.pod_namespace = pod.pod_namespace;
+  attachment.pod_name = pod.name;
+  attachment.pod_uid = pod.uid;
+  // The cached ADD says what to undo; the current network serves pods without one.
+  const auto current = options_.network->Current();
+  return Annotate(options_.cni->Del(ctx, current.ok() ? &*current : nullptr, attachment),
+                  absl::StrCat("detach pod sandbox ", pod.id, " from its network"));
 }
 
 absl::Status PodManager::Release(const store::PodRecord& pod) {
@@ -284,6 +392,7 @@ absl::Status PodManager::Stop(const RequestContext& ctx, const std::string& id) 
   }
   RETURN_IF_ERROR(pod.status());
   if (hooks_.stop_all) RETURN_IF_ERROR(hooks_.stop_all(ctx, pod->id));
+  RETURN_IF_ERROR(TearDownNetwork(ctx, *pod));
   RETURN_IF_ERROR(Release(*pod));
   if (pod->state != store::PodState::kNotReady) {
     RETURN_IF_ERROR(
@@ -319,6 +428,9 @@ void PodManager::Recover(const RequestContext& ctx) {
     if (pod.phase != store::Phase::kCreated) {
       log::Warn(ctx, "Removing pod sandbox {} left half-created by an earlier run", pod.id);
       if (hooks_.remove_all) (void)hooks_.remove_all(ctx, pod.id);
+      if (absl::Status detached = TearDownNetwork(ctx, pod); !detached.ok()) {
+        log::Warn(ctx, "{}", detached.message());
+      }
       (void)Release(pod);
       std::error_code ec;
       stdfs::remove_all(pod.run_dir, ec);
@@ -332,6 +444,9 @@ void PodManager::Recover(const RequestContext& ctx) {
         ((!pod.netns_path.empty() && !IsPinnedNamespace(pod.netns_path)) || lost_pid_ns)) {
       // A namespace is gone (a reboot): the pod cannot run containers any more.
       log::Warn(ctx, "Pod sandbox {} lost its namespaces; marking it NotReady", pod.id);
+      if (absl::Status detached = TearDownNetwork(ctx, pod); !detached.ok()) {
+        log::Warn(ctx, "{}", detached.message());
+      }
       (void)Release(pod);
       (void)store_.UpdatePod(pod.id,
                              [](store::PodRecord& p) { p.state = store::PodState::kNotReady; });

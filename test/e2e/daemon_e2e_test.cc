@@ -97,9 +97,15 @@ TEST_F(DaemonTest, NetworkBecomesReadyWhenACniConfigAppears) {
   ::chmod((dirs_.root() + "/cni-bin/loopback").c_str(), 0755);
   dirs_.Write("net.d/99-loopback.conf",
               R"({"cniVersion": "1.0.0", "name": "lo", "type": "loopback"})");
+  // The daemon's watcher sees the files once they settle (about 100 ms after the write).
   v1::StatusResponse status;
-  ASSERT_TRUE(
-      daemon.runtime().Status(DaemonProcess::Context().get(), v1::StatusRequest(), &status).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(
+        daemon.runtime().Status(DaemonProcess::Context().get(), v1::StatusRequest(), &status).ok());
+  } while (!FindCondition(status, "NetworkReady")->status() &&
+           std::chrono::steady_clock::now() < deadline);
   EXPECT_TRUE(FindCondition(status, "NetworkReady")->status());
 }
 

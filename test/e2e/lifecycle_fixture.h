@@ -75,6 +75,15 @@ class LifecycleTest : public ::testing::Test {
     ASSERT_NE(fixture_, nullptr) << "the registry fixture did not start";
     dirs_.Write("crio.conf.d/10-registries.conf",
                 "[crio.image]\nregistries_conf = \"" + fixture_->registries_conf() + "\"\n");
+    // Pods need a usable CNI network; a loopback-only one gives them one without
+    // touching the host's network. Suites that want more write a config that sorts first.
+    dirs_.Write("crio.conf.d/10-network.conf",
+                "[crio.network]\nnetwork_dir = \"" + dirs_.root() +
+                    "/net.d/\"\nplugin_dirs = [\"/usr/lib/cni/\", \"" + dirs_.root() +
+                    "/cni-bin/\"]\n");
+    dirs_.Write(
+        "net.d/99-loopback.conflist",
+        R"({"cniVersion": "1.0.0", "name": "e2e-loopback", "plugins": [{"type": "loopback"}]})");
     StartDaemon();
     v1::PullImageRequest pull;
     pull.mutable_image()->set_image(fixture_->Image("busybox"));

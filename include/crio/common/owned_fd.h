@@ -26,6 +26,8 @@ class OwnedFd {
 
   /// The descriptor, still owned; -1 when there is none.
   int get() const { return fd_; }
+  /// Gives the descriptor up without closing it; the caller owns it then.
+  int Release() { return std::exchange(fd_, -1); }
   /// Closes the descriptor now.
   void Reset() {
     if (fd_ >= 0) ::close(fd_);

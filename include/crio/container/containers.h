@@ -109,6 +109,28 @@ class ContainerManager {
   absl::StatusOr<ExecOutput> ExecSync(const RequestContext& ctx, const std::string& id,
                                       const std::vector<std::string>& command,
                                       std::chrono::seconds timeout);
+  /// A streaming Exec's session and the directory of its files (process.json, pid and
+  /// exit files, sockets), which the caller removes when the session has ended.
+  struct ExecSession {
+    monitor::ExecSession session;
+    std::string container_id;
+    std::string dir;
+  };
+  /// Runs `command` in the running container under a crio-monitor of its own, so that
+  /// a daemon restart does not orphan it; its stdio is on the session's stream, and the
+  /// process is killed when that stream goes.
+  /// @return NotFound / FailedPrecondition for a missing or stopped container; the
+  ///     runtime's own message (an unknown executable) when the exec failed
+  absl::StatusOr<ExecSession> StartExecSession(const RequestContext& ctx, const std::string& id,
+                                               const std::vector<std::string>& command, bool tty,
+                                               bool stdin);
+  /// Ends a session StartExecSession made: drops its stream (which kills a process
+  /// still running), waits for its monitor to exit, then removes its directory.
+  void EndExecSession(const RequestContext& ctx, ExecSession& session);
+  /// Connects to the running container's own stdio (the CRI's Attach).
+  /// @return NotFound / FailedPrecondition for a missing or stopped container
+  absl::StatusOr<std::unique_ptr<monitor::AttachStream>> OpenAttach(const std::string& id);
+
   absl::Status UpdateResources(const RequestContext& ctx, const std::string& id,
                                const std::string& resources_json);
   absl::Status ReopenLog(const RequestContext& ctx, const std::string& id);

@@ -14,6 +14,7 @@
 #include "crio/sandbox/pods.h"
 #include "crio/stats/stats.h"
 #include "crio/store/store.h"
+#include "crio/streaming/server.h"
 
 namespace crio::cri {
 
@@ -26,6 +27,7 @@ struct ServiceOptions {
   sandbox::PodManager& pods;                ///< pod sandboxes' host side
   container::ContainerManager& containers;  ///< containers' life
   stats::StatsCollector& stats;             ///< containers' and pods' resource usage
+  streaming::Server& streaming;             ///< the URLs of Exec, Attach and PortForward
 };
 
 /// runtime.v1.RuntimeService.

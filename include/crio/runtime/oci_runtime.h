@@ -88,6 +88,12 @@ struct ExecRequest {
   std::size_t max_output_bytes = subprocess::kDefaultOutputCap;  ///< per stream
 };
 
+/// The OCI "process" object for `exec --process`: request.base_process_json with the
+/// request's fields applied (terminal false, no consoleSize). What ExecSync runs, and
+/// what a streaming exec hands its crio-monitor.
+/// @return InvalidArgument for empty args or a base that is not a JSON object
+absl::StatusOr<std::string> BuildExecProcess(const ExecRequest& request);
+
 /// What an ExecSync produced.
 struct ExecResult {
   /// The command's exit code (128+n when a signal n ended it). When the runtime could

@@ -62,6 +62,9 @@ class RuntimeServiceTest : public ::testing::Test {
         monitor::MakeMonitorLauncher(), container_options);
     stats_ = std::make_unique<stats::StatsCollector>(*state_, *containers_, *rootfs_,
                                                      stats::StatsOptions{});
+    auto streaming = streaming::Server::Start(streaming::ServerOptions{}, no_streams_);
+    ASSERT_TRUE(streaming.ok()) << streaming.status();
+    streaming_ = std::move(*streaming);
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
@@ -74,7 +77,7 @@ class RuntimeServiceTest : public ::testing::Test {
   v1::StatusResponse CallStatus(bool verbose) {
     config::ConfigHolder holder(config_);
     RuntimeService service(
-        ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
+        ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_, *streaming_});
     grpc::ServerContext context;
     v1::StatusRequest request;
     request.set_verbose(verbose);
@@ -102,11 +105,26 @@ class RuntimeServiceTest : public ::testing::Test {
   std::unique_ptr<image::RootfsManager> rootfs_;
   std::unique_ptr<container::ContainerManager> containers_;
   std::unique_ptr<stats::StatsCollector> stats_;
+  // URLs are handed out but never connected to in these tests.
+  struct NoStreams : streaming::StreamingBackend {
+    absl::StatusOr<int> Exec(const streaming::ExecSpec&,
+                             streaming::RemoteCommandStreams&) override {
+      return absl::UnimplementedError("test");
+    }
+    absl::Status Attach(const streaming::AttachSpec&, streaming::RemoteCommandStreams&) override {
+      return absl::UnimplementedError("test");
+    }
+    absl::StatusOr<OwnedFd> PortForwardConnect(const std::string&, std::int32_t) override {
+      return absl::UnimplementedError("test");
+    }
+  } no_streams_;
+  std::unique_ptr<streaming::Server> streaming_;
 };
 
 TEST_F(RuntimeServiceTest, VersionAnswersBuildVersionAndV1) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
+  RuntimeService service(
+      ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_, *streaming_});
   grpc::ServerContext context;
   v1::VersionRequest request;
   v1::VersionResponse response;
@@ -123,7 +141,7 @@ TEST_F(RuntimeServiceTest, RuntimeConfigFollowsCgroupManager) {
     config_.runtime.cgroup_manager = manager;
     config::ConfigHolder holder(config_);
     RuntimeService service(
-        ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
+        ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_, *streaming_});
     grpc::ServerContext context;
     v1::RuntimeConfigRequest request;
     v1::RuntimeConfigResponse response;
@@ -185,18 +203,70 @@ TEST_F(RuntimeServiceTest, HandlersListedWithDefaultUnderEmptyName) {
 
 TEST_F(RuntimeServiceTest, LaterRpcsAnswerUnimplementedNamingThemselves) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
+  RuntimeService service(
+      ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_, *streaming_});
   grpc::ServerContext context;
-  v1::AttachRequest request;
-  v1::AttachResponse response;
-  const grpc::Status status = service.Attach(&context, &request, &response);
+  v1::CheckpointContainerRequest request;
+  v1::CheckpointContainerResponse response;
+  const grpc::Status status = service.CheckpointContainer(&context, &request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("Attach"), std::string::npos);
+  EXPECT_NE(status.error_message().find("CheckpointContainer"), std::string::npos);
+}
+
+TEST_F(RuntimeServiceTest, StreamingCallsCheckTheirRequestAndTarget) {
+  config::ConfigHolder holder(config_);
+  RuntimeService service(
+      ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_, *streaming_});
+  grpc::ServerContext context;
+  const auto exec = [&](const v1::ExecRequest& request) {
+    v1::ExecResponse response;
+    return service.Exec(&context, &request, &response);
+  };
+  v1::ExecRequest request;
+  request.set_stdout(true);
+  EXPECT_EQ(exec(request).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "no cmd";
+  request.add_cmd("sh");
+  EXPECT_EQ(exec(request).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "no container";
+  request.set_container_id("nope");
+  EXPECT_EQ(exec(request).error_code(), grpc::StatusCode::NOT_FOUND);
+  request.set_tty(true);
+  request.set_stderr(true);
+  const grpc::Status both = exec(request);
+  EXPECT_EQ(both.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(both.error_message().find("tty and stderr cannot both be true"), std::string::npos);
+  request.set_tty(false);
+  request.set_stderr(false);
+  request.set_stdout(false);
+  const grpc::Status none = exec(request);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(none.error_message().find("one of stdin, stdout, or stderr"), std::string::npos);
+
+  v1::AttachRequest attach;
+  attach.set_container_id("nope");
+  attach.set_stdout(true);
+  v1::AttachResponse attached;
+  EXPECT_EQ(service.Attach(&context, &attach, &attached).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::PortForwardRequest forward;
+  v1::PortForwardResponse forwarded;
+  EXPECT_EQ(service.PortForward(&context, &forward, &forwarded).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  forward.set_pod_sandbox_id("nope");
+  forward.add_port(80);
+  forward.add_port(70000);
+  const grpc::Status bad_port = service.PortForward(&context, &forward, &forwarded);
+  EXPECT_EQ(bad_port.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad_port.error_message().find("port[1]"), std::string::npos)
+      << bad_port.error_message();
+  forward.clear_port();
+  EXPECT_EQ(service.PortForward(&context, &forward, &forwarded).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(RuntimeServiceTest, PodAndContainerCallsCheckTheirRequest) {
   config::ConfigHolder holder(config_);
-  RuntimeService service(ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_});
+  RuntimeService service(
+      ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_, *streaming_});
   grpc::ServerContext context;
   v1::RunPodSandboxResponse ran;
   EXPECT_EQ(service.RunPodSandbox(&context, &v1::RunPodSandboxRequest::default_instance(), &ran)

@@ -80,10 +80,11 @@ TEST(PodFilesTest, ResolvConfFromTheDnsConfigOrTheHost) {
 }
 
 TEST(PodFilesTest, HostsNameThePod) {
-  const std::string hosts = HostsText("web-0", "10.88.0.5");
+  const std::string hosts = HostsText("web-0", {"10.88.0.5", "fd00::5"});
   EXPECT_NE(hosts.find("127.0.0.1\tlocalhost\n"), std::string::npos);
-  EXPECT_NE(hosts.find("10.88.0.5\tweb-0\n"), std::string::npos);
-  EXPECT_NE(HostsText("web-0", "").find("127.0.1.1\tweb-0\n"), std::string::npos);
+  EXPECT_NE(hosts.find("10.88.0.5\tweb-0\nfd00::5\tweb-0\n"), std::string::npos);
+  EXPECT_EQ(hosts.find("127.0.1.1"), std::string::npos) << "a pod with an IP is named by it";
+  EXPECT_NE(HostsText("web-0", {}).find("127.0.1.1\tweb-0\n"), std::string::npos);
 }
 
 class RootTest : public ::testing::Test {
