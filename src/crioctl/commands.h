@@ -26,11 +26,15 @@ void RunBody(CommandResult& result, const std::function<absl::Status()>& body);
 /// ("getting status of runtime: rpc error: code = Unavailable desc = ...").
 absl::Status RpcFailure(const char* what, const grpc::Status& status);
 
-/// Where the pod and container commands write: the process's stdout and stderr, or
-/// buffers in tests.
+/// Where the pod and container commands write (the process's stdout and stderr, or
+/// buffers in tests), and what exec, attach and port-forward read and react to.
 struct Streams {
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;
+  int in_fd = 0;  ///< stdin of exec -i and attach -i
+  /// exec, attach and port-forward take SIGINT, SIGTERM, SIGHUP (and SIGWINCH) while
+  /// they run; tests turn this off.
+  bool take_signals = true;
 };
 
 void AddVersionCommand(CLI::App& app, const Globals& globals, CommandResult& result);
@@ -42,8 +46,14 @@ void AddPodCommands(CLI::App& app, const Globals& globals, CommandResult& result
 /// create, start, stop, rm, ps, inspect, update.
 void AddContainerCommands(CLI::App& app, const Globals& globals, CommandResult& result,
                           Streams io = {});
-/// logs (reads the container's CRI log file on this node) and exec (ExecSync).
+/// logs (reads the container's CRI log file on this node).
 void AddLogsCommand(CLI::App& app, const Globals& globals, CommandResult& result, Streams io = {});
+/// exec (Exec through the streaming server, or ExecSync) and attach.
 void AddExecCommand(CLI::App& app, const Globals& globals, CommandResult& result, Streams io = {});
+void AddAttachCommand(CLI::App& app, const Globals& globals, CommandResult& result,
+                      Streams io = {});
+/// port-forward.
+void AddPortForwardCommand(CLI::App& app, const Globals& globals, CommandResult& result,
+                           Streams io = {});
 
 }  // namespace crio::ctl

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   crio::ctl::AddContainerCommands(app, globals, result);
   crio::ctl::AddLogsCommand(app, globals, result);
   crio::ctl::AddExecCommand(app, globals, result);
+  crio::ctl::AddAttachCommand(app, globals, result);
+  crio::ctl::AddPortForwardCommand(app, globals, result);
 
   CLI11_PARSE(app, argc, argv);
   return result.exit_code;

@@ -113,18 +113,28 @@ TEST_F(DaemonTest, LaterRpcsAnswerUnimplementedWithTheirName) {
   DaemonProcess daemon(dirs_);
   daemon.Spawn();
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Log();
+  v1::CheckpointContainerResponse checkpoint;
+  const grpc::Status status = daemon.runtime().CheckpointContainer(
+      DaemonProcess::Context().get(), v1::CheckpointContainerRequest(), &checkpoint);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(status.error_message().find("CheckpointContainer"), std::string::npos);
+  EXPECT_TRUE(daemon.WaitForLog("CheckpointContainer: Request failed: UNIMPLEMENTED"));
+}
+
+// The streaming calls check their request before any URL is made.
+TEST_F(DaemonTest, StreamingCallsRefuseIncompleteRequests) {
+  DaemonProcess daemon(dirs_);
+  daemon.Spawn();
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Log();
   v1::AttachResponse attach;
   grpc::Status status =
       daemon.runtime().Attach(DaemonProcess::Context().get(), v1::AttachRequest(), &attach);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("Attach"), std::string::npos);
-
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
   v1::PortForwardResponse port_forward;
   status = daemon.runtime().PortForward(DaemonProcess::Context().get(), v1::PortForwardRequest(),
                                         &port_forward);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("PortForward"), std::string::npos);
-  EXPECT_TRUE(daemon.WaitForLog("PortForward: Request failed: UNIMPLEMENTED"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("pod_sandbox_id"), std::string::npos);
 }
 
 TEST_F(DaemonTest, PullImageWithoutAnImageIsInvalidArgument) {
