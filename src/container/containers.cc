@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -44,6 +45,16 @@
 
 namespace crio::container {
 namespace {
+
+// The handler's monitor_env ("KEY=VALUE" entries) as a monitor launch takes it.
+std::map<std::string, std::string> MonitorEnv(const runtime::Handler& handler) {
+  std::map<std::string, std::string> env;
+  for (const std::string& entry : handler.config.monitor_env) {
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return env;
+}
 
 namespace stdfs = std::filesystem;
 
@@ -686,10 +697,7 @@ absl::StatusOr<store::ContainerRecord> ContainerManager::CreateInPod(const Reque
   launch.tty = record.tty;
   launch.stdin = record.stdin;
   launch.stdin_once = record.stdin_once;
-  for (const std::string& entry : handler->config.monitor_env) {
-    const auto eq = entry.find('=');
-    if (eq != std::string::npos) launch.env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  launch.env = MonitorEnv(*handler);
   launch.create_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(handler->create_timeout);
   auto started = launcher_->Start(launch);
@@ -887,23 +895,36 @@ absl::StatusOr<std::string> ContainerManager::RuntimeSpec(
   return fs::ReadFile(container.bundle_dir + "/config.json", kMaxSpecBytes);
 }
 
+absl::StatusOr<store::ContainerRecord> ContainerManager::Running(const std::string& id) {
+  ASSIGN_OR_RETURN(store::ContainerRecord container, Status(id));
+  if (container.state != store::ContainerState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", container.id, " is not running"));
+  }
+  return container;
+}
+
+absl::StatusOr<runtime::ExecRequest> ContainerManager::ExecRequestFor(
+    const store::ContainerRecord& container, const std::vector<std::string>& command) const {
+  // The exec'd process starts as a copy of the container's own (user, env, cwd, caps).
+  runtime::ExecRequest request;
+  request.args = command;
+  ASSIGN_OR_RETURN(const std::string spec_text, RuntimeSpec(container));
+  const nlohmann::json spec = nlohmann::json::parse(spec_text, nullptr, false);
+  if (spec.is_object() && spec.contains("process")) {
+    request.base_process_json = spec["process"].dump();
+  }
+  return request;
+}
+
 absl::StatusOr<ExecOutput> ContainerManager::ExecSync(const RequestContext& ctx,
                                                       const std::string& id,
                                                       const std::vector<std::string>& command,
                                                       std::chrono::seconds timeout) {
   if (command.empty()) return absl::InvalidArgumentError("cmd: must not be empty");
-  ASSIGN_OR_RETURN(const store::ContainerRecord container, Status(id));
-  if (container.state != store::ContainerState::kRunning) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container ", container.id, " is not running"));
-  }
+  ASSIGN_OR_RETURN(const store::ContainerRecord container, Running(id));
   ASSIGN_OR_RETURN(const auto handler, HandlerOf(container));
-  runtime::ExecRequest request;
-  request.args = command;
-  ASSIGN_OR_RETURN(const std::string spec_text, RuntimeSpec(container));
-  const nlohmann::json spec = nlohmann::json::parse(spec_text, nullptr, false);
-  if (spec.is_object() && spec.contains("process"))
-    request.base_process_json = spec["process"].dump();
+  ASSIGN_OR_RETURN(runtime::ExecRequest request, ExecRequestFor(container, command));
   request.timeout = timeout;
   ASSIGN_OR_RETURN(const runtime::ExecResult result,
                    handler->runtime->ExecSync(ctx, container.id, request));
@@ -940,18 +961,9 @@ absl::StatusOr<ContainerManager::ExecSession> ContainerManager::StartExecSession
     const RequestContext& ctx, const std::string& id, const std::vector<std::string>& command,
     bool tty, bool stdin) {
   if (command.empty()) return absl::InvalidArgumentError("cmd: must not be empty");
-  ASSIGN_OR_RETURN(const store::ContainerRecord container, Status(id));
-  if (container.state != store::ContainerState::kRunning) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container ", container.id, " is not running"));
-  }
+  ASSIGN_OR_RETURN(const store::ContainerRecord container, Running(id));
   ASSIGN_OR_RETURN(const auto handler, HandlerOf(container));
-  runtime::ExecRequest request;
-  request.args = command;
-  ASSIGN_OR_RETURN(const std::string spec_text, RuntimeSpec(container));
-  const nlohmann::json spec = nlohmann::json::parse(spec_text, nullptr, false);
-  if (spec.is_object() && spec.contains("process"))
-    request.base_process_json = spec["process"].dump();
+  ASSIGN_OR_RETURN(runtime::ExecRequest request, ExecRequestFor(container, command));
   ASSIGN_OR_RETURN(std::string process, runtime::BuildExecProcess(request));
 
   ASSIGN_OR_RETURN(const std::string name, SessionName());
@@ -978,10 +990,7 @@ absl::StatusOr<ContainerManager::ExecSession> ContainerManager::StartExecSession
   launch.control_path = out.dir + "/ctl";
   launch.tty = tty;
   launch.stdin = stdin;
-  for (const std::string& entry : handler->config.monitor_env) {
-    const auto eq = entry.find('=');
-    if (eq != std::string::npos) launch.env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  launch.env = MonitorEnv(*handler);
   log::Debug(ctx, "Starting an exec session in {} under {}", container.id, out.dir);
   auto started = launcher_->StartExec(launch);
   if (!started.ok()) return Annotate(started.status(), "exec in the container");
@@ -1005,11 +1014,7 @@ void ContainerManager::EndExecSession(const RequestContext& ctx, ExecSession& se
 
 absl::StatusOr<std::unique_ptr<monitor::AttachStream>> ContainerManager::OpenAttach(
     const std::string& id) {
-  ASSIGN_OR_RETURN(const store::ContainerRecord container, Status(id));
-  if (container.state != store::ContainerState::kRunning) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container ", container.id, " is not running"));
-  }
+  ASSIGN_OR_RETURN(const store::ContainerRecord container, Running(id));
   return launcher_->OpenAttach(AttachDir(container.id) + "/attach",
                                AttachDir(container.id) + "/ctl");
 }
@@ -1030,11 +1035,7 @@ absl::Status ContainerManager::UpdateResources(const RequestContext& ctx, const 
 }
 
 absl::Status ContainerManager::ReopenLog(const RequestContext&, const std::string& id) {
-  ASSIGN_OR_RETURN(const store::ContainerRecord container, Status(id));
-  if (container.state != store::ContainerState::kRunning) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container ", container.id, " is not running"));
-  }
+  ASSIGN_OR_RETURN(const store::ContainerRecord container, Running(id));
   return launcher_->ReopenLog(AttachDir(container.id) + "/ctl");
 }
 

@@ -27,10 +27,7 @@ absl::Status CheckStreams(bool tty, bool in, bool out, bool err) {
 absl::StatusOr<std::string> RunningContainer(container::ContainerManager& containers,
                                              const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("container_id: must not be empty");
-  ASSIGN_OR_RETURN(const store::ContainerRecord record, containers.Status(id));
-  if (record.state != store::ContainerState::kRunning) {
-    return absl::FailedPreconditionError(absl::StrCat("container ", record.id, " is not running"));
-  }
+  ASSIGN_OR_RETURN(const store::ContainerRecord record, containers.Running(id));
   return record.id;
 }
 

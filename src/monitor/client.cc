@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -59,33 +61,72 @@ pid_t MonitorPidOf(const std::string& text) {
   return pid;
 }
 
+using PathField = std::pair<const char*, const std::string*>;
+
+// The checks a container launch and an exec launch share; `what` starts each message.
+absl::Status CheckPaths(absl::string_view what, std::initializer_list<PathField> paths) {
+  for (const auto& [field, value] : paths) {
+    if (!IsAbsolute(*value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": ", field, " must be an absolute path, got \"", *value, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRuntimeTarget(absl::string_view what, const std::string& container_id,
+                                const std::string& runtime_root) {
+  if (container_id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": container_id is empty"));
+  }
+  if (!runtime_root.empty() && !IsAbsolute(runtime_root)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": runtime_root must be an absolute path, got \"", runtime_root, "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEnv(absl::string_view what, const std::map<std::string, std::string>& env) {
+  for (const auto& [key, value] : env) {
+    if (key.empty() || key.find('=') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": env key \"", key, "\" is empty or contains '='"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The start of both monitors' command lines: who they are and which runtime they drive.
+std::vector<std::string> ArgvHead(const std::string& monitor_path, const std::string& container_id,
+                                  const std::string& runtime_path, const std::string& runtime_root,
+                                  const std::vector<std::string>& runtime_args) {
+  namespace p = protocol;
+  std::vector<std::string> argv = {monitor_path, p::kFlagId, container_id, p::kFlagRuntime,
+                                   runtime_path};
+  if (!runtime_root.empty()) argv.insert(argv.end(), {p::kFlagRuntimeRoot, runtime_root});
+  for (const std::string& arg : runtime_args) argv.insert(argv.end(), {p::kFlagRuntimeArg, arg});
+  return argv;
+}
+
+void AppendEnv(const std::map<std::string, std::string>& env, std::vector<std::string>* argv) {
+  for (const auto& [key, value] : env) {
+    argv->insert(argv->end(), {protocol::kFlagEnv, absl::StrCat(key, "=", value)});
+  }
+}
+
 }  // namespace
 
 absl::Status ValidateLaunch(const MonitorLaunch& launch) {
-  const std::pair<const char*, const std::string*> paths[] = {
-      {"monitor_path", &launch.monitor_path},
-      {"runtime_path", &launch.runtime_path},
-      {"bundle_dir", &launch.bundle_dir},
-      {"pid_file", &launch.pid_file},
-      {"log_path", &launch.log_path},
-      {"exit_file", &launch.exit_file},
-      {"attach_socket_path", &launch.attach_socket_path},
-      {"control_path", &launch.control_path},
-  };
-  for (const auto& [field, value] : paths) {
-    if (!IsAbsolute(*value)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "monitor launch: ", field, " must be an absolute path, got \"", *value, "\""));
-    }
-  }
-  if (launch.container_id.empty()) {
-    return absl::InvalidArgumentError("monitor launch: container_id is empty");
-  }
-  if (!launch.runtime_root.empty() && !IsAbsolute(launch.runtime_root)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("monitor launch: runtime_root must be an absolute path, got \"",
-                     launch.runtime_root, "\""));
-  }
+  constexpr absl::string_view kWhat = "monitor launch";
+  RETURN_IF_ERROR(CheckPaths(kWhat, {{"monitor_path", &launch.monitor_path},
+                                     {"runtime_path", &launch.runtime_path},
+                                     {"bundle_dir", &launch.bundle_dir},
+                                     {"pid_file", &launch.pid_file},
+                                     {"log_path", &launch.log_path},
+                                     {"exit_file", &launch.exit_file},
+                                     {"attach_socket_path", &launch.attach_socket_path},
+                                     {"control_path", &launch.control_path}}));
+  RETURN_IF_ERROR(CheckRuntimeTarget(kWhat, launch.container_id, launch.runtime_root));
   if (launch.log_size_max > 0 && launch.log_size_max < 1024) {
     return absl::InvalidArgumentError(
         absl::StrCat("monitor launch: log_size_max must be <= 0 (no limit) or at least 1024, got ",
@@ -94,25 +135,14 @@ absl::Status ValidateLaunch(const MonitorLaunch& launch) {
   if (launch.create_timeout.count() <= 0) {
     return absl::InvalidArgumentError("monitor launch: create_timeout must be positive");
   }
-  for (const auto& [key, value] : launch.env) {
-    if (key.empty() || key.find('=') != std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("monitor launch: env key \"", key, "\" is empty or contains '='"));
-    }
-  }
-  return absl::OkStatus();
+  return CheckEnv(kWhat, launch.env);
 }
 
 std::vector<std::string> MonitorArgv(const MonitorLaunch& launch) {
   namespace p = protocol;
-  std::vector<std::string> argv = {launch.monitor_path, p::kFlagId, launch.container_id,
-                                   p::kFlagRuntime, launch.runtime_path};
-  if (!launch.runtime_root.empty()) {
-    argv.insert(argv.end(), {p::kFlagRuntimeRoot, launch.runtime_root});
-  }
-  for (const std::string& arg : launch.runtime_args) {
-    argv.insert(argv.end(), {p::kFlagRuntimeArg, arg});
-  }
+  std::vector<std::string> argv =
+      ArgvHead(launch.monitor_path, launch.container_id, launch.runtime_path, launch.runtime_root,
+               launch.runtime_args);
   argv.insert(
       argv.end(),
       {p::kFlagBundle, launch.bundle_dir, p::kFlagPidFile, launch.pid_file, p::kFlagLogPath,
@@ -120,9 +150,7 @@ std::vector<std::string> MonitorArgv(const MonitorLaunch& launch) {
        launch.exit_file, p::kFlagAttachSocket, launch.attach_socket_path, p::kFlagControlSocket,
        launch.control_path, p::kFlagCreateTimeoutMs, absl::StrCat(launch.create_timeout.count()),
        p::kFlagSyncFd, absl::StrCat(p::kSyncFd)});
-  for (const auto& [key, value] : launch.env) {
-    argv.insert(argv.end(), {p::kFlagEnv, absl::StrCat(key, "=", value)});
-  }
+  AppendEnv(launch.env, &argv);
   if (launch.tty) argv.emplace_back(p::kFlagTty);
   if (launch.stdin) argv.emplace_back(p::kFlagStdin);
   if (launch.stdin && launch.stdin_once) argv.emplace_back(p::kFlagStdinOnce);
@@ -203,26 +231,15 @@ bool ReportSaysReady(absl::string_view text) {
 }
 
 absl::Status ValidateExecLaunch(const ExecLaunch& launch) {
-  const std::pair<const char*, const std::string*> paths[] = {
-      {"monitor_path", &launch.monitor_path}, {"runtime_path", &launch.runtime_path},
-      {"process_file", &launch.process_file}, {"pid_file", &launch.pid_file},
-      {"exit_file", &launch.exit_file},       {"attach_socket_path", &launch.attach_socket_path},
-      {"control_path", &launch.control_path},
-  };
-  for (const auto& [field, value] : paths) {
-    if (!IsAbsolute(*value)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "exec monitor launch: ", field, " must be an absolute path, got \"", *value, "\""));
-    }
-  }
-  if (launch.container_id.empty()) {
-    return absl::InvalidArgumentError("exec monitor launch: container_id is empty");
-  }
-  if (!launch.runtime_root.empty() && !IsAbsolute(launch.runtime_root)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("exec monitor launch: runtime_root must be an absolute path, got \"",
-                     launch.runtime_root, "\""));
-  }
+  constexpr absl::string_view kWhat = "exec monitor launch";
+  RETURN_IF_ERROR(CheckPaths(kWhat, {{"monitor_path", &launch.monitor_path},
+                                     {"runtime_path", &launch.runtime_path},
+                                     {"process_file", &launch.process_file},
+                                     {"pid_file", &launch.pid_file},
+                                     {"exit_file", &launch.exit_file},
+                                     {"attach_socket_path", &launch.attach_socket_path},
+                                     {"control_path", &launch.control_path}}));
+  RETURN_IF_ERROR(CheckRuntimeTarget(kWhat, launch.container_id, launch.runtime_root));
   if (launch.start_timeout.count() <= 0 || launch.attach_timeout.count() <= 0) {
     return absl::InvalidArgumentError(
         "exec monitor launch: start_timeout and attach_timeout must be positive");
@@ -230,25 +247,14 @@ absl::Status ValidateExecLaunch(const ExecLaunch& launch) {
   if (launch.terminal_size.has_value() && !launch.tty) {
     return absl::InvalidArgumentError("exec monitor launch: terminal_size without tty");
   }
-  for (const auto& [key, value] : launch.env) {
-    if (key.empty() || key.find('=') != std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("exec monitor launch: env key \"", key, "\" is empty or contains '='"));
-    }
-  }
-  return absl::OkStatus();
+  return CheckEnv(kWhat, launch.env);
 }
 
 std::vector<std::string> ExecMonitorArgv(const ExecLaunch& launch) {
   namespace p = protocol;
-  std::vector<std::string> argv = {launch.monitor_path, p::kFlagId, launch.container_id,
-                                   p::kFlagRuntime, launch.runtime_path};
-  if (!launch.runtime_root.empty()) {
-    argv.insert(argv.end(), {p::kFlagRuntimeRoot, launch.runtime_root});
-  }
-  for (const std::string& arg : launch.runtime_args) {
-    argv.insert(argv.end(), {p::kFlagRuntimeArg, arg});
-  }
+  std::vector<std::string> argv =
+      ArgvHead(launch.monitor_path, launch.container_id, launch.runtime_path, launch.runtime_root,
+               launch.runtime_args);
   argv.insert(
       argv.end(),
       {p::kFlagExecProcess, launch.process_file, p::kFlagPidFile, launch.pid_file, p::kFlagExitFile,
@@ -256,9 +262,7 @@ std::vector<std::string> ExecMonitorArgv(const ExecLaunch& launch) {
        launch.control_path, p::kFlagCreateTimeoutMs, absl::StrCat(launch.start_timeout.count()),
        p::kFlagAttachTimeoutMs, absl::StrCat(launch.attach_timeout.count()), p::kFlagSyncFd,
        absl::StrCat(p::kSyncFd)});
-  for (const auto& [key, value] : launch.env) {
-    argv.insert(argv.end(), {p::kFlagEnv, absl::StrCat(key, "=", value)});
-  }
+  AppendEnv(launch.env, &argv);
   if (launch.tty) argv.emplace_back(p::kFlagTty);
   if (launch.stdin) argv.emplace_back(p::kFlagStdin);
   return argv;

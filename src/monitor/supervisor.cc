@@ -874,17 +874,19 @@ void Supervisor::AcceptConnection(int listen_fd, ConnKind kind) {
   ::close(fd);
 }
 
-void Supervisor::OnAttachInput(Connection& conn) {
-  const ssize_t n = ::recv(conn.fd, in_buf_, sizeof(in_buf_), 0);
-  if (n > 0) {
-    if (in_fd_ >= 0 && !stdin_closed_) {
-      in_len_ = static_cast<std::size_t>(n);
-      in_off_ = 0;
-      FlushStdin();
-    }
-    return;
+ssize_t Supervisor::ReceiveStdin(int fd) {
+  const ssize_t n = ::recv(fd, in_buf_, sizeof(in_buf_), 0);
+  if (n > 0 && in_fd_ >= 0 && !stdin_closed_) {
+    in_len_ = static_cast<std::size_t>(n);
+    in_off_ = 0;
+    FlushStdin();
   }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  return n;
+}
+
+void Supervisor::OnAttachInput(Connection& conn) {
+  const ssize_t n = ReceiveStdin(conn.fd);
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) return;
   if (n == 0) {
     // The client shut down its sending side (its stdin ended) but may still read.
     conn.reading = false;
@@ -1271,16 +1273,8 @@ void Supervisor::SendPending() {
 }
 
 void Supervisor::OnClientInput() {
-  const ssize_t n = ::recv(client_fd_, in_buf_, sizeof(in_buf_), 0);
-  if (n > 0) {
-    if (in_fd_ >= 0 && !stdin_closed_) {
-      in_len_ = static_cast<std::size_t>(n);
-      in_off_ = 0;
-      FlushStdin();
-    }
-    return;
-  }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  const ssize_t n = ReceiveStdin(client_fd_);
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) return;
   if (n == 0) {
     // shutdown(SHUT_WR): the client's stdin ended; it still reads the output.
     client_reading_ = false;

@@ -66,6 +66,10 @@ class Supervisor {
   void OnOutput(int stream);
   void SendToAttach(char tag, const char* data, std::size_t len);
   void AcceptConnection(int listen_fd, ConnKind kind);
+  // Receives one stdin packet from a client socket and forwards it to the container
+  // (dropped when it has no stdin). @return recv's result: > 0 taken, 0 the client shut
+  // its sending side, < 0 with errno set
+  ssize_t ReceiveStdin(int fd);
   void OnAttachInput(Connection& conn);
   void OnControl(Connection& conn);
   void FlushStdin();

@@ -171,6 +171,18 @@ std::string ErrorStatusJson(absl::string_view message) {
   return status.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string CommandEndMessage(int version, const absl::StatusOr<int>& result) {
+  if (version >= 4) {
+    return result.ok() ? ExitStatusJson(*result) : ErrorStatusJson(result.status().message());
+  }
+  if (result.ok()) {
+    return *result == 0
+               ? ""
+               : absl::StrCat("command terminated with non-zero exit code: exit status ", *result);
+  }
+  return absl::StrCat("Internal error occurred: ", result.status().message());
+}
+
 absl::StatusOr<std::vector<TerminalSize>> ResizeDecoder::Feed(std::string_view bytes) {
   pending_.append(bytes);
   std::vector<TerminalSize> sizes;

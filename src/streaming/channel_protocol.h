@@ -81,6 +81,11 @@ std::string ExitStatusJson(int exit_code);
 /// The v4+ error stream's JSON for a failure to run at all (reason InternalError).
 std::string ErrorStatusJson(absl::string_view message);
 
+/// What the error stream carries when a remote command ends, for protocol `version`:
+/// from v4 the JSON above (ExitStatusJson, or ErrorStatusJson when it could not run);
+/// before v4 only failures, as text, and "" for a success.
+std::string CommandEndMessage(int version, const absl::StatusOr<int>& result);
+
 /// The resize stream: consecutive JSON objects {"Width":w,"Height":h}, split
 /// anywhere across reads.
 class ResizeDecoder {

@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "crio/common/owned_fd.h"
 #include "crio/streaming/backend.h"
@@ -77,6 +79,18 @@ class RemoteCommandCore : public RemoteCommandStreams {
   std::size_t pending_output_ = 0;
   bool gone_ = false;
   OwnedFd gone_fd_;  // an eventfd, written once by MarkGone
+};
+
+/// The thread a transport runs its backend on, joined however the session ends (an
+/// abandoned coroutine frame included): the client is then gone, which ends every
+/// backend.
+struct CommandThread {
+  std::shared_ptr<RemoteCommandCore> core;
+  std::thread thread;
+  ~CommandThread() {
+    if (core) core->MarkGone();
+    if (thread.joinable()) thread.join();
+  }
 };
 
 }  // namespace crio::streaming

@@ -136,19 +136,6 @@ asio::awaitable<void> ReadLoop(std::shared_ptr<SpdyConnection> conn, std::string
   conn->output_ready.Notify();
 }
 
-std::string StatusMessage(int version, const absl::StatusOr<int>& result) {
-  if (version >= 4) {
-    return result.ok() ? protocol::ExitStatusJson(*result)
-                       : protocol::ErrorStatusJson(result.status().message());
-  }
-  if (result.ok()) {
-    return *result == 0
-               ? ""
-               : absl::StrCat("command terminated with non-zero exit code: exit status ", *result);
-  }
-  return absl::StrCat("Internal error occurred: ", result.status().message());
-}
-
 // The stream ids of one exec or attach (0 = not opened).
 struct CommandStreams {
   std::uint32_t error = 0, stdin = 0, stdout = 0, stderr = 0, resize = 0;
@@ -160,15 +147,6 @@ struct CommandState {
   Signal resume;
   bool finished = false;
   absl::StatusOr<int> result = absl::UnknownError("not finished");
-};
-
-struct BackendThread {
-  std::shared_ptr<RemoteCommandCore> core;
-  std::thread thread;
-  ~BackendThread() {
-    if (core) core->MarkGone();
-    if (thread.joinable()) thread.join();
-  }
 };
 
 }  // namespace
@@ -271,7 +249,7 @@ asio::awaitable<void> ServeSpdyCommand(beast::tcp_stream stream, std::string lef
   }
   co_await conn->Flush();
 
-  BackendThread backend;
+  CommandThread backend;
   backend.core = core;
   backend.thread = std::thread([core, executor, weak_state, weak_conn, run = job.run] {
     absl::StatusOr<int> result = run(*core);
@@ -294,7 +272,7 @@ asio::awaitable<void> ServeSpdyCommand(beast::tcp_stream stream, std::string lef
   co_await conn->Flush(sent);
   core->CloseResize();
   if (!conn->failed) {
-    const std::string status = StatusMessage(version, state->result);
+    const std::string status = protocol::CommandEndMessage(version, state->result);
     if (ids.error != 0) {
       if (!status.empty()) (void)conn->session.SendData(ids.error, status);
       (void)conn->session.CloseStream(ids.error);

@@ -59,21 +59,34 @@ asio::awaitable<void> Refuse(beast::tcp_stream& stream, http::status status, std
   co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ignored));
 }
 
-// Accepts the upgrade with `protocol` (none when empty), with the server's timeouts.
-asio::awaitable<bool> Accept(WebSocket& ws, const HttpRequest& request, const std::string& protocol,
-                             const ServerOptions& options) {
+// Negotiates one of `supported` (400 when the client offers only others) and accepts
+// the upgrade with the server's timeouts, in the framing the protocol names.
+// @return the protocol chosen ("" = none named); nullopt when the connection is done
+asio::awaitable<std::optional<std::string>> Upgrade(WebSocket& ws, const HttpRequest& request,
+                                                    const std::vector<std::string>& supported,
+                                                    const ServerOptions& options) {
+  const std::optional<std::string> chosen =
+      protocol::Negotiate(OfferedProtocols(request), supported);
+  if (!chosen) {
+    co_await Refuse(ws.next_layer(), http::status::bad_request,
+                    "requested protocol(s) are not supported");
+    co_return std::nullopt;
+  }
+  const std::string name = *chosen;
   websocket::stream_base::timeout timeout{};
   timeout.handshake_timeout = options.creation_timeout;
   timeout.idle_timeout = options.idle_timeout;
   timeout.keep_alive_pings = false;
   ws.set_option(timeout);
-  ws.set_option(websocket::stream_base::decorator([protocol](websocket::response_type& response) {
-    if (!protocol.empty()) response.set(http::field::sec_websocket_protocol, protocol);
+  ws.set_option(websocket::stream_base::decorator([name](websocket::response_type& response) {
+    if (!name.empty()) response.set(http::field::sec_websocket_protocol, name);
   }));
   ws.read_message_max(kMaxClientMessage);
   boost::system::error_code ec;
   co_await ws.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
+  if (ec) co_return std::nullopt;
+  ws.binary(!protocol::FramingOf(name).base64);
+  co_return name;
 }
 
 // The messages waiting for the socket, written by one writer coroutine in order.
@@ -142,31 +155,6 @@ struct CommandIo {
   bool finished = false;
   absl::StatusOr<int> result = absl::UnknownError("not finished");
 };
-
-// The backend's thread, joined however the session ends (an abandoned coroutine frame
-// included): the client is then gone, which ends every backend.
-struct BackendThread {
-  std::shared_ptr<RemoteCommandCore> core;
-  std::thread thread;
-  ~BackendThread() {
-    if (core) core->MarkGone();
-    if (thread.joinable()) thread.join();
-  }
-};
-
-std::string StatusMessage(int version, const absl::StatusOr<int>& result) {
-  if (version >= 4) {
-    return result.ok() ? protocol::ExitStatusJson(*result)
-                       : protocol::ErrorStatusJson(result.status().message());
-  }
-  // Before v4 the error stream carries only failures, as text.
-  if (result.ok()) {
-    return *result == 0
-               ? ""
-               : absl::StrCat("command terminated with non-zero exit code: exit status ", *result);
-  }
-  return absl::StrCat("Internal error occurred: ", result.status().message());
-}
 
 asio::awaitable<void> ReadCommandInput(WebSocket& ws, protocol::WebSocketFraming framing,
                                        std::shared_ptr<RemoteCommandCore> core,
@@ -281,17 +269,12 @@ asio::awaitable<void> ReadPortForwardInput(WebSocket& ws, protocol::WebSocketFra
 
 asio::awaitable<void> ServeWebSocketCommand(beast::tcp_stream stream, HttpRequest request,
                                             RemoteCommandJob job, const ServerOptions& options) {
-  const auto chosen =
-      protocol::Negotiate(OfferedProtocols(request), protocol::WebSocketRemoteCommandProtocols());
-  if (!chosen) {
-    co_await Refuse(stream, http::status::bad_request, "requested protocol(s) are not supported");
-    co_return;
-  }
   const auto executor = co_await asio::this_coro::executor;
   WebSocket ws(std::move(stream));
-  if (!co_await Accept(ws, request, *chosen, options)) co_return;
+  const auto chosen =
+      co_await Upgrade(ws, request, protocol::WebSocketRemoteCommandProtocols(), options);
+  if (!chosen) co_return;
   const protocol::WebSocketFraming framing = protocol::FramingOf(*chosen);
-  ws.binary(!framing.base64);
   const int version = protocol::RemoteCommandVersion(*chosen);
 
   auto io = std::make_shared<CommandIo>(executor);
@@ -321,7 +304,7 @@ asio::awaitable<void> ServeWebSocketCommand(beast::tcp_stream stream, HttpReques
   io->outbox.Push(protocol::EncodeChannelMessage(framing, first, ""));
 
   asio::co_spawn(executor, ReadCommandInput(ws, framing, core, io), asio::detached);
-  BackendThread backend;
+  CommandThread backend;
   backend.core = core;
   backend.thread = std::thread([core, executor, weak_io, run = job.run] {
     absl::StatusOr<int> result = run(*core);
@@ -344,7 +327,7 @@ asio::awaitable<void> ServeWebSocketCommand(beast::tcp_stream stream, HttpReques
   bool socket_ok = co_await Drain(ws, io->outbox, sent);
   core->CloseResize();
   if (socket_ok) {
-    const std::string status = StatusMessage(version, io->result);
+    const std::string status = protocol::CommandEndMessage(version, io->result);
     if (!status.empty()) {
       io->outbox.Push(protocol::EncodeChannelMessage(framing, protocol::kError, status));
       socket_ok = co_await Drain(ws, io->outbox);
@@ -373,17 +356,12 @@ asio::awaitable<void> ServeWebSocketPortForward(beast::tcp_stream stream, HttpRe
     }
     ports = std::move(*parsed);
   }
-  const auto chosen =
-      protocol::Negotiate(OfferedProtocols(request), protocol::WebSocketPortForwardProtocols());
-  if (!chosen) {
-    co_await Refuse(stream, http::status::bad_request, "requested protocol(s) are not supported");
-    co_return;
-  }
   const auto executor = co_await asio::this_coro::executor;
   WebSocket ws(std::move(stream));
-  if (!co_await Accept(ws, request, *chosen, options)) co_return;
+  const auto chosen =
+      co_await Upgrade(ws, request, protocol::WebSocketPortForwardProtocols(), options);
+  if (!chosen) co_return;
   const protocol::WebSocketFraming framing = protocol::FramingOf(*chosen);
-  ws.binary(!framing.base64);
 
   auto session = std::make_shared<PortForwardSession>(executor);
   session->ports.resize(ports.size());

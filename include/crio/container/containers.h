@@ -103,6 +103,9 @@ class ContainerManager {
   /// The record, with its exit taken into account if it just ended. NotFound for a
   /// pod's infra container.
   absl::StatusOr<store::ContainerRecord> Status(const std::string& id);
+  /// Status, for a container that must be running (exec, attach, reopen).
+  /// @return FailedPrecondition "container <id> is not running" otherwise
+  absl::StatusOr<store::ContainerRecord> Running(const std::string& id);
   /// The container's config.json, for verbose status.
   absl::StatusOr<std::string> RuntimeSpec(const store::ContainerRecord& container) const;
 
@@ -170,6 +173,9 @@ class ContainerManager {
                               const std::vector<std::string>& allowed_annotations);
   /// Removes the stored seccomp profile artifacts no container uses any more.
   void PruneArtifacts(const RequestContext& ctx);
+  /// An exec of `command` that starts from the container's own process (config.json).
+  absl::StatusOr<runtime::ExecRequest> ExecRequestFor(
+      const store::ContainerRecord& container, const std::vector<std::string>& command) const;
   absl::Status Cleanup(const RequestContext& ctx, const store::ContainerRecord& container);
   absl::StatusOr<std::shared_ptr<const runtime::Handler>> HandlerOf(
       const store::ContainerRecord& container) const;

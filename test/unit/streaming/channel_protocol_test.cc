@@ -88,6 +88,15 @@ TEST(StatusJsonTest, SuccessAndExitCodesAsClientGoReadsThem) {
   EXPECT_TRUE(nlohmann::json::accept(ErrorStatusJson("bad \xff byte")));
 }
 
+TEST(StatusJsonTest, TheEndMessageFollowsTheProtocolVersion) {
+  EXPECT_EQ(CommandEndMessage(4, 0), ExitStatusJson(0));
+  EXPECT_EQ(CommandEndMessage(5, 3), ExitStatusJson(3));
+  EXPECT_EQ(CommandEndMessage(4, absl::NotFoundError("gone")), ErrorStatusJson("gone"));
+  EXPECT_EQ(CommandEndMessage(3, 0), "") << "before v4 a success says nothing";
+  EXPECT_EQ(CommandEndMessage(1, 2), "command terminated with non-zero exit code: exit status 2");
+  EXPECT_EQ(CommandEndMessage(2, absl::NotFoundError("gone")), "Internal error occurred: gone");
+}
+
 TEST(ResizeDecoderTest, ObjectsSplitAnywhereAcrossReads) {
   ResizeDecoder decoder;
   auto sizes = decoder.Feed(R"({"Width":80,"He)");
