@@ -133,8 +133,8 @@ std::unique_ptr<CommandSession> CommandSession::Make(Transport transport) {
 
 // The body a GET of `path` on a forwarded port returns: one pair of SPDY streams, or
 // the WebSocket's channels 0 and 1 (each of which starts with the port, little-endian).
-std::string FetchThroughPortForward(Transport transport, const std::string& url,
-                                    std::uint16_t port, const std::string& path) {
+std::string FetchThroughPortForward(Transport transport, const std::string& url, std::uint16_t port,
+                                    const std::string& path) {
   const std::string request = "GET " + path + " HTTP/1.0\r\n\r\n";
   if (transport == Transport::kSpdy) {
     SpdyClient client;
@@ -236,8 +236,7 @@ class StreamingTest : public LifecycleTest, public ::testing::WithParamInterface
 };
 
 INSTANTIATE_TEST_SUITE_P(BothTransports, StreamingTest,
-                         ::testing::Values(Transport::kSpdy, Transport::kWebSocket),
-                         TransportName);
+                         ::testing::Values(Transport::kSpdy, Transport::kWebSocket), TransportName);
 
 TEST_P(StreamingTest, ExecStreamsOutputAndTheExitCode) {
   const std::string id = RunningContainer("exec-exit");
@@ -268,8 +267,8 @@ TEST_P(StreamingTest, ExecPipesStdinToItsEnd) {
 TEST_P(StreamingTest, ExecWithATerminalFollowsResizes) {
   const std::string id = RunningContainer("exec-tty");
   // The shell reads a line only after the size is set, then prints it.
-  auto session = Exec(id, {"sh", "-c", "read x; busybox stty size; read y; busybox stty size"},
-                      true, true);
+  auto session =
+      Exec(id, {"sh", "-c", "read x; busybox stty size; read y; busybox stty size"}, true, true);
   session->Resize(100, 40);
   session->Write("go\n");
   EXPECT_TRUE(session->ReadStdoutUntil("40 100"));
