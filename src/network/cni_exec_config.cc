@@ -107,6 +107,10 @@ json CapabilityArgsJson(const CapabilityArgs& args) {
                         {"egressRate", bw->egress_rate},
                         {"egressBurst", bw->egress_burst}};
   }
+  if (!args.cgroup_path.empty()) out["cgroupPath"] = args.cgroup_path;
+  if (!args.pod_annotations.empty()) {
+    out["io.kubernetes.cri.pod-annotations"] = args.pod_annotations;
+  }
   return out;
 }
 

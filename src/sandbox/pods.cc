@@ -151,6 +151,8 @@ absl::StatusOr<network::PodAttachment> AttachmentFor(const PodRequest& request) 
   }
   ASSIGN_OR_RETURN(attachment.capabilities.bandwidth,
                    network::BandwidthFromAnnotations(request.pod.annotations));
+  attachment.capabilities.cgroup_path = request.pod.cgroup_parent;
+  attachment.capabilities.pod_annotations = request.pod.annotations;
   return attachment;
 }
 

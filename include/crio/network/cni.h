@@ -7,7 +7,7 @@
 //
 // Each plugin's stdin is its own config object from the list, minus "capabilities",
 // plus the list's "name" and "cniVersion", a "runtimeConfig" holding the capability
-// arguments (port mappings, DNS, bandwidth) the plugin declares in "capabilities", and a
+// arguments (port mappings, DNS, bandwidth, cgroup path, pod annotations) the plugin declares in "capabilities", and a
 // "prevResult": on ADD the previous plugin's result, on DEL and CHECK the cached final
 // ADD result (for lists of version 0.4.0 and later; 0.3.x has no prevResult on DEL and
 // no CHECK). The environment is PATH plus CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS,
@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,12 @@ struct CapabilityArgs {
   std::vector<PortMapping> port_mappings;    ///< "portMappings"
   std::optional<DnsConfig> dns;              ///< "dns"
   std::optional<BandwidthLimits> bandwidth;  ///< "bandwidth"
+  /// "cgroupPath": the pod's cgroup parent, for plugins that act per cgroup (as the
+  /// CNI conventions define it, and as containerd and CRI-O's ocicni pass it).
+  std::string cgroup_path;
+  /// "io.kubernetes.cri.pod-annotations": the pod's annotations, for plugins configured
+  /// by them (the name containerd and CRI-O's ocicni use).
+  std::map<std::string, std::string> pod_annotations;
 };
 
 /// One pod's attachment to a network: the CNI attachment parameters.

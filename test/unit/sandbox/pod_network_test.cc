@@ -52,6 +52,7 @@ TEST(AttachmentForTest, CarriesMetadataPortsDnsAndBandwidth) {
   request.dns.servers = {"10.0.0.10"};
   request.dns.searches = {"default.svc.cluster.local"};
   request.pod.annotations = {{"kubernetes.io/ingress-bandwidth", "10M"}};
+  request.pod.cgroup_parent = "/kubepods/burstable/poduid-web";
   auto attachment = AttachmentFor(request);
   ASSERT_TRUE(attachment.ok()) << attachment.status();
   EXPECT_EQ(attachment->container_id, "abc");
@@ -71,6 +72,8 @@ TEST(AttachmentForTest, CarriesMetadataPortsDnsAndBandwidth) {
   ASSERT_TRUE(attachment->capabilities.bandwidth.has_value());
   EXPECT_EQ(attachment->capabilities.bandwidth->ingress_rate, 10'000'000u);
   EXPECT_EQ(attachment->capabilities.bandwidth->egress_rate, 0u);
+  EXPECT_EQ(attachment->capabilities.cgroup_path, "/kubepods/burstable/poduid-web");
+  EXPECT_EQ(attachment->capabilities.pod_annotations, request.pod.annotations);
 }
 
 TEST(AttachmentForTest, NoDnsNoBandwidthAndABadAnnotation) {
