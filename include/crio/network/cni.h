@@ -7,9 +7,9 @@
 //
 // Each plugin's stdin is its own config object from the list, minus "capabilities",
 // plus the list's "name" and "cniVersion", a "runtimeConfig" holding the capability
-// arguments (port mappings, DNS, bandwidth, cgroup path, pod annotations) the plugin declares in "capabilities", and a
-// "prevResult": on ADD the previous plugin's result, on DEL and CHECK the cached final
-// ADD result (for lists of version 0.4.0 and later; 0.3.x has no prevResult on DEL and
+// arguments (port mappings, DNS, bandwidth, cgroup path, pod annotations) the plugin declares in
+// "capabilities", and a "prevResult": on ADD the previous plugin's result, on DEL and CHECK the
+// cached final ADD result (for lists of version 0.4.0 and later; 0.3.x has no prevResult on DEL and
 // no CHECK). The environment is PATH plus CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS,
 // CNI_IFNAME, CNI_ARGS and CNI_PATH, nothing of the daemon's.
 

@@ -47,8 +47,7 @@ TEST(CniExecConfigTest, CgroupPathAndPodAnnotationsReachThePluginsThatDeclareThe
   args.pod_annotations = {{"k8s.v1.cni.cncf.io/networks", "macvlan"}};
   const json offered = CapabilityArgsJson(args);
   EXPECT_EQ(offered["cgroupPath"], "/kubepods/besteffort/pod1234");
-  EXPECT_EQ(offered["io.kubernetes.cri.pod-annotations"]["k8s.v1.cni.cncf.io/networks"],
-            "macvlan");
+  EXPECT_EQ(offered["io.kubernetes.cri.pod-annotations"]["k8s.v1.cni.cncf.io/networks"], "macvlan");
   auto list = ParsePluginList(json::parse(R"({"cniVersion": "1.0.0", "name": "net",
     "plugins": [{"type": "a", "capabilities": {"cgroupPath": true}},
                 {"type": "b", "capabilities": {"io.kubernetes.cri.pod-annotations": true,
@@ -57,9 +56,9 @@ TEST(CniExecConfigTest, CgroupPathAndPodAnnotationsReachThePluginsThatDeclareThe
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_EQ(ExecConfig(*list, 0, offered, json())["runtimeConfig"],
             json({{"cgroupPath", "/kubepods/besteffort/pod1234"}}));
-  EXPECT_EQ(ExecConfig(*list, 1, offered, json())["runtimeConfig"],
-            json({{"io.kubernetes.cri.pod-annotations",
-                   {{"k8s.v1.cni.cncf.io/networks", "macvlan"}}}}));
+  EXPECT_EQ(
+      ExecConfig(*list, 1, offered, json())["runtimeConfig"],
+      json({{"io.kubernetes.cri.pod-annotations", {{"k8s.v1.cni.cncf.io/networks", "macvlan"}}}}));
   EXPECT_FALSE(ExecConfig(*list, 2, offered, json()).contains("runtimeConfig"));
 }
 
