@@ -15,8 +15,6 @@ namespace crio::cri {
 // Pods and containers (issue 5).
 CRIO_NOT_YET(RuntimeService, UpdatePodSandboxResources, UpdatePodSandboxResourcesRequest,
              UpdatePodSandboxResourcesResponse)
-CRIO_NOT_YET(RuntimeService, UpdateRuntimeConfig, UpdateRuntimeConfigRequest,
-             UpdateRuntimeConfigResponse)
 CRIO_NOT_YET(RuntimeService, CheckpointContainer, CheckpointContainerRequest,
              CheckpointContainerResponse)
 

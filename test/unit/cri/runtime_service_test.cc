@@ -201,6 +201,30 @@ TEST_F(RuntimeServiceTest, HandlersListedWithDefaultUnderEmptyName) {
   EXPECT_TRUE(saw_named);
 }
 
+TEST_F(RuntimeServiceTest, UpdateRuntimeConfigChecksThePodCidrs) {
+  config::ConfigHolder holder(config_);
+  RuntimeService service(
+      ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_, *streaming_});
+  const auto update = [&](const std::string& cidrs) {
+    grpc::ServerContext context;
+    v1::UpdateRuntimeConfigRequest request;
+    request.mutable_runtime_config()->mutable_network_config()->set_pod_cidr(cidrs);
+    v1::UpdateRuntimeConfigResponse response;
+    return service.UpdateRuntimeConfig(&context, &request, &response);
+  };
+  EXPECT_TRUE(update("").ok());
+  EXPECT_TRUE(update("10.244.1.0/24").ok());
+  EXPECT_TRUE(update("10.244.1.0/24,fd00:10:244:1::/64").ok());
+  for (const std::string bad : {"10.244.1.0", "10.244.1.0/33", "fd00::/129", "pods/24",
+                                "10.244.1.0/24,", "10.244.1.0/-1"}) {
+    const grpc::Status status = update(bad);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_NE(status.error_message().find("runtime_config.network_config.pod_cidr"),
+              std::string::npos)
+        << status.error_message();
+  }
+}
+
 TEST_F(RuntimeServiceTest, LaterRpcsAnswerUnimplementedNamingThemselves) {
   config::ConfigHolder holder(config_);
   RuntimeService service(
