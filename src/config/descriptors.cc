@@ -434,7 +434,10 @@ const Field<RC> kRuntimeFields[] = {
     {.key = "enable_pod_events",
      .member = &RC::enable_pod_events,
      .doc = "Send container lifecycle events to the kubelet (evented PLEG) so it need not "
-            "poll."},
+            "poll. Off, GetContainerEvents ends at once with OK. On, each pod and container "
+            "transition (created, started, stopped, deleted; a pod under its own id) is sent "
+            "with the pod's and its containers' statuses; a client more than 1000 events "
+            "behind has its stream ended with RESOURCE_EXHAUSTED rather than miss events."},
     {.key = "absent_mount_sources_to_reject",
      .member = &RC::absent_mount_sources_to_reject,
      .doc = "Paths that make container creation fail when a mount source is absent on the "

@@ -26,11 +26,4 @@ CRIO_NOT_YET(RuntimeService, ListPodSandboxMetrics, ListPodSandboxMetricsRequest
 
 #undef CRIO_NOT_YET
 
-// Container events (issue 5): a server stream, so it does not fit the macro.
-grpc::Status RuntimeService::GetContainerEvents(grpc::ServerContext*, const v1::GetEventsRequest*,
-                                                grpc::ServerWriter<v1::ContainerEventResponse>*) {
-  return Serve("GetContainerEvents",
-               [](const RequestContext&) { return NotImplementedYet("GetContainerEvents"); });
-}
-
 }  // namespace crio::cri

@@ -3,6 +3,9 @@
 // runtime.v1.RuntimeService. Each RPC is implemented in the file named beside it;
 // the ones a later issue delivers are in not_yet.cc.
 
+#include <memory>
+
+#include "container_events.h"
 #include "crio/cri/api.h"
 #include "crio/cri/services.h"
 
@@ -94,15 +97,17 @@ class RuntimeService final
   grpc::Status PortForward(grpc::ServerContext* context, const v1::PortForwardRequest* request,
                            v1::PortForwardResponse* response) override;
 
-  // not_yet.cc
+  // runtime_config.cc
   grpc::Status UpdateRuntimeConfig(grpc::ServerContext* context,
                                    const v1::UpdateRuntimeConfigRequest* request,
                                    v1::UpdateRuntimeConfigResponse* response) override;
+  // container_events.cc
+  grpc::Status GetContainerEvents(grpc::ServerContext* context, const v1::GetEventsRequest* request,
+                                  grpc::ServerWriter<v1::ContainerEventResponse>* writer) override;
+  // not_yet.cc
   grpc::Status CheckpointContainer(grpc::ServerContext* context,
                                    const v1::CheckpointContainerRequest* request,
                                    v1::CheckpointContainerResponse* response) override;
-  grpc::Status GetContainerEvents(grpc::ServerContext* context, const v1::GetEventsRequest* request,
-                                  grpc::ServerWriter<v1::ContainerEventResponse>* writer) override;
   grpc::Status ListMetricDescriptors(grpc::ServerContext* context,
                                      const v1::ListMetricDescriptorsRequest* request,
                                      v1::ListMetricDescriptorsResponse* response) override;
@@ -115,6 +120,8 @@ class RuntimeService final
 
  private:
   ServiceOptions options_;
+  /// GetContainerEvents' source; null when enable_pod_events is off.
+  std::unique_ptr<ContainerEventHub> events_;
 };
 
 class ImageService final : public v1::ImageService::Service {

@@ -186,8 +186,11 @@ absl::Status Store::AddPod(const PodRecord& pod) {
     }
   }
   RETURN_IF_ERROR(fs::WriteFileAtomic(PodFile(pod.id), PodToJson(pod), 0600));
-  absl::MutexLock lock(&mu_);
-  pods_.emplace(pod.id, pod);
+  {
+    absl::MutexLock lock(&mu_);
+    pods_.emplace(pod.id, pod);
+  }
+  if (observer_.pod_changed) observer_.pod_changed(nullptr, &pod);
   return absl::OkStatus();
 }
 
@@ -203,14 +206,19 @@ absl::StatusOr<PodRecord> Store::UpdatePod(const std::string& id,
     updated = it->second;
   }
   const std::string before = PodToJson(updated);
+  std::optional<PodRecord> previous;
+  if (observer_.pod_changed) previous = updated;
   change(updated);
   updated.id = id;
   const std::string after = PodToJson(updated);
   // A change that changed nothing (an exit collected twice) costs no write and fsync.
   if (after == before) return updated;
   RETURN_IF_ERROR(fs::WriteFileAtomic(PodFile(id), after, 0600));
-  absl::MutexLock lock(&mu_);
-  pods_[id] = updated;  // only writers erase, and they wait on write_mu_
+  {
+    absl::MutexLock lock(&mu_);
+    pods_[id] = updated;  // only writers erase, and they wait on write_mu_
+  }
+  if (previous) observer_.pod_changed(&*previous, &updated);
   return updated;
 }
 
@@ -223,8 +231,12 @@ absl::Status Store::RemovePod(const std::string& id) {
   if (::unlink(PodFile(id).c_str()) != 0 && errno != ENOENT) {
     return fs::ErrnoStatus(errno, absl::StrCat("remove ", PodFile(id)));
   }
-  absl::MutexLock lock(&mu_);
-  pods_.erase(id);
+  decltype(pods_)::node_type removed;
+  {
+    absl::MutexLock lock(&mu_);
+    removed = pods_.extract(id);
+  }
+  if (observer_.pod_changed && !removed.empty()) observer_.pod_changed(&removed.mapped(), nullptr);
   return absl::OkStatus();
 }
 
@@ -287,8 +299,13 @@ absl::Status Store::AddContainer(const ContainerRecord& container) {
       fs::WriteFileAtomic(ContainerFile(container.id), ContainerToJson(container), 0600));
   ContainerRecord added = container;
   added.list_entry = encode_ ? encode_(added) : std::string();
-  absl::MutexLock lock(&mu_);
-  containers_.emplace(added.id, std::move(added));
+  const ContainerRecord* stored = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    stored = &containers_.emplace(added.id, std::move(added)).first->second;
+  }
+  // Only writers change the map, and this one still holds write_mu_: `stored` is stable.
+  if (observer_.container_changed) observer_.container_changed(nullptr, stored);
   return absl::OkStatus();
 }
 
@@ -305,14 +322,19 @@ absl::StatusOr<ContainerRecord> Store::UpdateContainer(
     updated = it->second;
   }
   const std::string before = ContainerToJson(updated);
+  std::optional<ContainerRecord> previous;
+  if (observer_.container_changed) previous = updated;
   change(updated);
   updated.id = id;
   const std::string after = ContainerToJson(updated);
   if (after == before) return updated;  // nothing to write, nothing to re-encode
   RETURN_IF_ERROR(fs::WriteFileAtomic(ContainerFile(id), after, 0600));
   updated.list_entry = encode_ ? encode_(updated) : std::string();
-  absl::MutexLock lock(&mu_);
-  containers_[id] = updated;  // only writers erase, and they wait on write_mu_
+  {
+    absl::MutexLock lock(&mu_);
+    containers_[id] = updated;  // only writers erase, and they wait on write_mu_
+  }
+  if (previous) observer_.container_changed(&*previous, &updated);
   return updated;
 }
 
@@ -325,8 +347,13 @@ absl::Status Store::RemoveContainer(const std::string& id) {
   if (::unlink(ContainerFile(id).c_str()) != 0 && errno != ENOENT) {
     return fs::ErrnoStatus(errno, absl::StrCat("remove ", ContainerFile(id)));
   }
-  absl::MutexLock lock(&mu_);
-  containers_.erase(id);
+  decltype(containers_)::node_type removed;
+  {
+    absl::MutexLock lock(&mu_);
+    removed = containers_.extract(id);
+  }
+  if (observer_.container_changed && !removed.empty())
+    observer_.container_changed(&removed.mapped(), nullptr);
   return absl::OkStatus();
 }
 
@@ -349,6 +376,11 @@ void Store::SetContainerEncoder(std::function<std::string(const ContainerRecord&
   for (auto& [id, container] : containers_) {
     container.list_entry = encode_ ? encode_(container) : std::string();
   }
+}
+
+void Store::SetObserver(Observer observer) {
+  absl::MutexLock write_lock(&write_mu_);
+  observer_ = std::move(observer);
 }
 
 void Store::VisitContainers(const ContainerFilter& filter,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -155,6 +156,77 @@ TEST_F(LifecycleTest, ExecSyncDeadlineAndOutputCap) {
 
   ASSERT_TRUE(RemovePod(pod).ok()) << daemon_->Log();
   ExpectNothingLeft();
+}
+
+// enable_pod_events: GetContainerEvents streams each transition, as the kubelet's
+// evented PLEG reads it, with the pod's status in every event; without the option the
+// stream ends at once (the kubelet then polls).
+TEST_F(LifecycleTest, GetContainerEventsStreamsTheLifecycle) {
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    auto reader = daemon_->runtime().GetContainerEvents(&context, v1::GetEventsRequest());
+    v1::ContainerEventResponse event;
+    EXPECT_FALSE(reader->Read(&event));
+    EXPECT_TRUE(reader->Finish().ok()) << "off by default: the stream ends with OK";
+  }
+  dirs_.Write("crio.conf.d/20-events.conf", "[crio.runtime]\nenable_pod_events = true\n");
+  daemon_.reset();
+  StartDaemon();
+
+  grpc::ClientContext context;
+  auto reader = daemon_->runtime().GetContainerEvents(&context, v1::GetEventsRequest());
+  std::vector<v1::ContainerEventResponse> events;
+  std::mutex mu;
+  std::thread collector([&] {
+    v1::ContainerEventResponse event;
+    while (reader->Read(&event)) {
+      std::lock_guard lock(mu);
+      events.push_back(event);
+    }
+  });
+  std::this_thread::sleep_for(300ms);  // the subscription is in place
+
+  const v1::PodSandboxConfig pod_config = PodConfig("evented");
+  std::string pod;
+  ASSERT_TRUE(RunPod(pod_config, &pod).ok()) << daemon_->Log();
+  std::string id;
+  ASSERT_TRUE(
+      Create(pod, pod_config, ContainerConfig("evented", {"sh", "-c", "exit 3"}), &id).ok());
+  ASSERT_TRUE(Start(id).ok());
+  EXPECT_EQ(WaitExited(id).exit_code(), 3);
+  ASSERT_TRUE(RemoveContainer(id).ok());
+  ASSERT_TRUE(RemovePod(pod).ok());
+
+  using Event = std::pair<std::string, v1::ContainerEventType>;
+  const std::vector<Event> expected = {
+      {pod, v1::CONTAINER_CREATED_EVENT}, {pod, v1::CONTAINER_STARTED_EVENT},
+      {id, v1::CONTAINER_CREATED_EVENT},  {id, v1::CONTAINER_STARTED_EVENT},
+      {id, v1::CONTAINER_STOPPED_EVENT},  {id, v1::CONTAINER_DELETED_EVENT},
+      {pod, v1::CONTAINER_STOPPED_EVENT}, {pod, v1::CONTAINER_DELETED_EVENT}};
+  std::vector<Event> got;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(mu);
+      got.clear();
+      for (const auto& event : events) {
+        got.emplace_back(event.container_id(), event.container_event_type());
+      }
+    }
+    if (got.size() >= expected.size()) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  context.TryCancel();
+  collector.join();
+  EXPECT_EQ(got, expected) << daemon_->Log();
+  ASSERT_GE(events.size(), 5u);
+  const v1::ContainerEventResponse& stopped = events[4];
+  EXPECT_EQ(stopped.pod_sandbox_status().metadata().uid(), "uid-evented");
+  EXPECT_EQ(stopped.pod_sandbox_status().state(), v1::SANDBOX_READY);
+  ASSERT_EQ(stopped.containers_statuses_size(), 1);
+  EXPECT_EQ(stopped.containers_statuses(0).state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(stopped.containers_statuses(0).exit_code(), 3);
 }
 
 TEST_F(LifecycleTest, HundredPodsLeaveNothingBehind) {

@@ -177,6 +177,17 @@ class Store {
   /// `encode` runs with the store's locks held: it must not call the store.
   void SetContainerEncoder(std::function<std::string(const ContainerRecord&)> encode);
 
+  /// Told of each change once it is on disk and visible: `before` is null for an add,
+  /// `after` null for a removal. Observers run in the order of the changes, with other
+  /// writers held off but readers free: they may read the store, never change it.
+  struct Observer {
+    std::function<void(const PodRecord* before, const PodRecord* after)> pod_changed;
+    std::function<void(const ContainerRecord* before, const ContainerRecord* after)>
+        container_changed;
+  };
+  /// Replaces the observer; an empty one stops the notifications.
+  void SetObserver(Observer observer);
+
  private:
   explicit Store(std::string dir) : dir_(std::move(dir)) {}
   absl::Status Load();
@@ -196,6 +207,7 @@ class Store {
   std::map<std::string, PodRecord> pods_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ContainerRecord> containers_ ABSL_GUARDED_BY(mu_);
   std::function<std::string(const ContainerRecord&)> encode_ ABSL_GUARDED_BY(write_mu_);
+  Observer observer_ ABSL_GUARDED_BY(write_mu_);
 };
 
 // JSON forms, as stored on disk (exposed for tests and verbose status).
