@@ -293,11 +293,10 @@ absl::Status Daemon::StartStreaming(const config::Config& config) {
                      config::ParseGoDuration(config.api.stream_idle_timeout));
     options.idle_timeout = absl::ToChronoMilliseconds(idle);
   }
-  if (config.api.stream_enable_tls) {
-    return absl::UnimplementedError(
-        "crio.api.stream_enable_tls: TLS on the streaming server is not supported yet; "
-        "keep stream_address on 127.0.0.1, where the kubelet proxies the streams");
-  }
+  options.enable_tls = config.api.stream_enable_tls;
+  options.tls_cert = config.api.stream_tls_cert;
+  options.tls_key = config.api.stream_tls_key;
+  options.tls_ca = config.api.stream_tls_ca;
   stream_backend_ = container::MakeStreamBackend(*containers_, *state_);
   ASSIGN_OR_RETURN(streaming_, streaming::Server::Start(options, *stream_backend_));
   return absl::OkStatus();

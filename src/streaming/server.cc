@@ -2,11 +2,14 @@
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -23,6 +26,8 @@
 #include "crio/common/log.h"
 #include "crio/streaming/request_cache.h"
 #include "sessions.h"
+#include "stream_transport.h"
+#include "tls_context.h"
 
 namespace crio::streaming {
 namespace {
@@ -66,7 +71,8 @@ std::optional<Target> ParseTarget(std::string_view target) {
   return out;
 }
 
-asio::awaitable<void> Respond(beast::tcp_stream& stream, http::status status, std::string body,
+template <class Stream>
+asio::awaitable<void> Respond(Stream& stream, http::status status, std::string body,
                               Headers extra = {}) {
   // Set field by field: GCC 12 mis-builds the braced constructor inside a coroutine.
   http::response<http::string_body> response;
@@ -79,7 +85,15 @@ asio::awaitable<void> Respond(beast::tcp_stream& stream, http::status status, st
   response.prepare_payload();
   boost::system::error_code ec;
   co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (!ec) co_await ShutdownTransport(stream);
+}
+
+// The first bytes of a plain HTTP request where a TLS record header should be.
+bool LooksLikeHttp(std::string_view head) {
+  for (const std::string_view method : {"GET /", "HEAD ", "POST ", "PUT /", "OPTIO"}) {
+    if (head == method) return true;
+  }
+  return false;
 }
 
 bool IsSpdyUpgrade(const HttpRequest& request) {
@@ -140,6 +154,16 @@ class ServerImpl final : public Server {
   ~ServerImpl() override { Stop(); }
 
   absl::Status Listen() {
+    if (options_.enable_tls) {
+      TlsFiles files;
+      files.cert = options_.tls_cert;
+      files.key = options_.tls_key;
+      files.ca = options_.tls_ca;
+      absl::StatusOr<std::unique_ptr<TlsContextSource>> tls = TlsContextSource::Load(files);
+      if (!tls.ok()) return tls.status();
+      tls_ = std::move(*tls);
+      spdlog::info("TLS enabled for streaming server");
+    }
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(options_.address, ec);
     if (ec) {
@@ -165,10 +189,11 @@ class ServerImpl final : public Server {
     const std::string host = bound.address().is_v6()
                                  ? absl::StrCat("[", bound.address().to_string(), "]")
                                  : bound.address().to_string();
-    base_url_ = absl::StrCat("http://", host, ":", bound.port());
+    base_url_ = absl::StrCat(tls_ ? "https://" : "http://", host, ":", bound.port());
     asio::co_spawn(accept_io_, AcceptLoop(), asio::detached);
     accept_thread_ = std::thread([this] { accept_io_.run(); });
-    spdlog::info("Streaming server listening on {}", base_url_);
+    spdlog::info("Streaming server listening on {}{}", base_url_,
+                 tls_ && !options_.tls_ca.empty() ? " (client certificates required)" : "");
     return absl::OkStatus();
   }
 
@@ -230,7 +255,7 @@ class ServerImpl final : public Server {
     const auto protocol = accepted.local_endpoint(ec).protocol();
     tcp::socket socket(raw->io, protocol, accepted.release(ec));
     if (ec) return;
-    asio::co_spawn(raw->io, Serve(beast::tcp_stream(std::move(socket))), asio::detached);
+    asio::co_spawn(raw->io, Serve(std::move(socket)), asio::detached);
     raw->thread = std::thread([this, raw] {
       raw->io.run();
       std::lock_guard done(mu_);
@@ -252,16 +277,59 @@ class ServerImpl final : public Server {
     }
   }
 
-  asio::awaitable<void> Serve(beast::tcp_stream stream) {
+  asio::awaitable<void> Serve(tcp::socket socket) {
+    PlainStream tcp_stream(std::move(socket));
+    if (!tls_) {
+      co_await ServeHttp(std::move(tcp_stream));
+      co_return;
+    }
+    // HTTPS only: a client that does not complete a handshake in time is dropped.
+    tcp_stream.expires_after(options_.creation_timeout);
+    std::array<char, 5> first{};  // a TLS record header, or the start of a plain request
+    boost::system::error_code ec;
+    co_await asio::async_read(tcp_stream, asio::buffer(first),
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    if (LooksLikeHttp(std::string_view(first.data(), first.size()))) {
+      // A plain answer that tells what went wrong, as Go's HTTPS servers (CRI-O's) give.
+      beast::flat_buffer buffer;
+      buffer.commit(asio::buffer_copy(buffer.prepare(first.size()), asio::buffer(first)));
+      http::request_parser<http::empty_body> parser;
+      parser.header_limit(kMaxRequestHeader);
+      co_await http::async_read(tcp_stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) {
+        co_await Respond(tcp_stream, http::status::bad_request,
+                         "Client sent an HTTP request to an HTTPS server.");
+      }
+      co_return;
+    }
+    // The context (the files' current one) lives in this frame for the whole connection.
+    const std::shared_ptr<asio::ssl::context> context = tls_->Current();
+    TlsStream stream(std::move(tcp_stream), *context);
+    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::buffer(first),
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      boost::system::error_code ignored;
+      const auto peer = beast::get_lowest_layer(stream).socket().remote_endpoint(ignored);
+      spdlog::debug("Streaming: TLS handshake with {}:{} failed: {}", peer.address().to_string(),
+                    peer.port(), ec.message());
+      co_return;
+    }
+    co_await ServeHttp(std::move(stream));
+  }
+
+  template <class Stream>
+  asio::awaitable<void> ServeHttp(Stream stream) {
     beast::flat_buffer buffer;
     http::request_parser<http::empty_body> parser;
     parser.header_limit(kMaxRequestHeader);
-    stream.expires_after(options_.creation_timeout);
+    beast::get_lowest_layer(stream).expires_after(options_.creation_timeout);
     boost::system::error_code ec;
     co_await http::async_read(stream, buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
-    stream.expires_never();
+    beast::get_lowest_layer(stream).expires_never();
     HttpRequest request = parser.release();
 
     if (request.method() != http::verb::get && request.method() != http::verb::post) {
@@ -340,6 +408,7 @@ class ServerImpl final : public Server {
 
   const ServerOptions options_;
   StreamingBackend& backend_;
+  std::unique_ptr<TlsContextSource> tls_;  // null without TLS
   RequestCache cache_;
   asio::io_context accept_io_{1};
   tcp::acceptor acceptor_;

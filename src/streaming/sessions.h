@@ -8,7 +8,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <functional>
@@ -17,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "crio/streaming/backend.h"
 #include "crio/streaming/server.h"
+#include "stream_transport.h"
 
 namespace crio::streaming {
 
@@ -32,23 +32,29 @@ struct RemoteCommandJob {
   std::function<absl::StatusOr<int>(RemoteCommandStreams&)> run;
 };
 
-boost::asio::awaitable<void> ServeWebSocketCommand(boost::beast::tcp_stream stream,
-                                                   HttpRequest request, RemoteCommandJob job,
+// Each takes the connection's stream, plain or TLS (stream_transport.h); *_session.cc
+// files instantiate them for PlainStream and TlsStream.
+
+template <class Stream>
+boost::asio::awaitable<void> ServeWebSocketCommand(Stream stream, HttpRequest request,
+                                                   RemoteCommandJob job,
                                                    const ServerOptions& options);
 
-boost::asio::awaitable<void> ServeWebSocketPortForward(boost::beast::tcp_stream stream,
-                                                       HttpRequest request, PortForwardSpec spec,
+template <class Stream>
+boost::asio::awaitable<void> ServeWebSocketPortForward(Stream stream, HttpRequest request,
+                                                       PortForwardSpec spec,
                                                        StreamingBackend& backend,
                                                        const ServerOptions& options);
 
 /// `leftover` holds bytes the client sent after its request (SPDY frames already).
-boost::asio::awaitable<void> ServeSpdyCommand(boost::beast::tcp_stream stream, std::string leftover,
+template <class Stream>
+boost::asio::awaitable<void> ServeSpdyCommand(Stream stream, std::string leftover,
                                               std::string protocol, RemoteCommandJob job,
                                               const ServerOptions& options);
 
-boost::asio::awaitable<void> ServeSpdyPortForward(boost::beast::tcp_stream stream,
-                                                  std::string leftover, PortForwardSpec spec,
-                                                  StreamingBackend& backend,
+template <class Stream>
+boost::asio::awaitable<void> ServeSpdyPortForward(Stream stream, std::string leftover,
+                                                  PortForwardSpec spec, StreamingBackend& backend,
                                                   const ServerOptions& options);
 
 /// The message a failed port connection reports on its error stream, as the kubelet words it.

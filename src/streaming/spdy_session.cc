@@ -36,7 +36,8 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxUnsentOutput = std::size_t{4} << 20;
 constexpr std::size_t kPortReadChunk = 32 * 1024;
 
-asio::awaitable<bool> SwitchProtocols(beast::tcp_stream& stream, const std::string& protocol) {
+template <class Stream>
+asio::awaitable<bool> SwitchProtocols(Stream& stream, const std::string& protocol) {
   http::response<http::empty_body> response;
   response.result(http::status::switching_protocols);
   response.version(11);
@@ -54,8 +55,9 @@ std::string StreamType(const spdy::Headers& headers) {
 
 // The connection after the upgrade: the SPDY session, the socket and the writer that
 // drains the session's output. Lives on the connection's thread only.
+template <class Stream>
 struct SpdyConnection {
-  SpdyConnection(beast::tcp_stream s, const asio::any_io_executor& executor, const ServerOptions& o)
+  SpdyConnection(Stream s, const asio::any_io_executor& executor, const ServerOptions& o)
       : stream(std::move(s)),
         session(spdy::SessionOptions{}),
         options(o),
@@ -63,13 +65,14 @@ struct SpdyConnection {
         drained(executor),
         changed(executor) {}
 
-  beast::tcp_stream stream;
+  Stream stream;
   spdy::Session session;
   const ServerOptions& options;
   Signal output_ready;  // the session has output, or the connection is ending
   Signal drained;       // unsent output fell below the cap
   Signal changed;       // streams arrived, the reader ended, a port finished...
   bool reader_done = false;
+  bool closing = false;               // Finish has begun: the reader reads no more
   bool failed = false;                // the socket or the session failed
   std::size_t output_data_bytes = 0;  // stdout/stderr bytes inside the unsent output
 
@@ -78,7 +81,7 @@ struct SpdyConnection {
     while (!failed && session.OutputSize() > 0) {
       std::string bytes = session.TakeOutput();
       const std::size_t data_bytes = std::exchange(output_data_bytes, 0);
-      stream.expires_after(options.idle_timeout);
+      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
       boost::system::error_code ec;
       co_await asio::async_write(stream, asio::buffer(bytes),
                                  asio::redirect_error(asio::use_awaitable, ec));
@@ -88,33 +91,40 @@ struct SpdyConnection {
     drained.Notify();
   }
 
-  // Closes for good, so that the reader coroutine (which holds this object) ends.
+  // Closes for good: the reader coroutine (which holds this object) ends first, then
+  // the transport is shut down (TLS: close_notify) and closed.
   asio::awaitable<void> Finish() {
     if (!failed) {
       (void)session.GoAway(spdy::GoAwayStatus::kOk);
       co_await Flush();
     }
-    boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream.socket().close(ec);
+    closing = true;
+    beast::get_lowest_layer(stream).cancel();  // the reader's pending read
     drained.Notify();
     while (!reader_done) co_await changed.Wait();
+    if (!failed) {
+      co_await CloseTransport(stream);
+    } else {
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(stream).socket().close(ignored);
+    }
   }
 };
 
 // Reads the socket into the session and hands each event to `on_event`, which may
 // suspend (to apply back-pressure). Ends on EOF, error or a session failure.
-asio::awaitable<void> ReadLoop(std::shared_ptr<SpdyConnection> conn, std::string leftover,
+template <class Stream>
+asio::awaitable<void> ReadLoop(std::shared_ptr<SpdyConnection<Stream>> conn, std::string leftover,
                                std::function<asio::awaitable<void>(spdy::Event&)> on_event) {
   std::string chunk(kReadChunk, '\0');
   std::string pending = std::move(leftover);
-  while (!conn->failed) {
+  while (!conn->failed && !conn->closing) {
     if (pending.empty()) {
       boost::system::error_code ec;
-      conn->stream.expires_after(conn->options.idle_timeout);
+      beast::get_lowest_layer(conn->stream).expires_after(conn->options.idle_timeout);
       const std::size_t got = co_await conn->stream.async_read_some(
           asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
+      if (ec || conn->closing) break;
       pending.assign(chunk.data(), got);
     }
     auto events = conn->session.Feed(pending);
@@ -127,7 +137,7 @@ asio::awaitable<void> ReadLoop(std::shared_ptr<SpdyConnection> conn, std::string
     }
     for (spdy::Event& event : *events) co_await on_event(event);
     if (conn->session.OutputSize() > 0) conn->output_ready.Notify();
-    while (conn->session.OutputSize() > kMaxUnsentOutput && !conn->failed) {
+    while (conn->session.OutputSize() > kMaxUnsentOutput && !conn->failed && !conn->closing) {
       co_await conn->drained.Wait();
     }
   }
@@ -151,13 +161,14 @@ struct CommandState {
 
 }  // namespace
 
-asio::awaitable<void> ServeSpdyCommand(beast::tcp_stream stream, std::string leftover,
+template <class Stream>
+asio::awaitable<void> ServeSpdyCommand(Stream stream, std::string leftover,
                                        std::string protocol_name, RemoteCommandJob job,
                                        const ServerOptions& options) {
   const auto executor = co_await asio::this_coro::executor;
   if (!co_await SwitchProtocols(stream, protocol_name)) co_return;
   const int version = protocol::RemoteCommandVersion(protocol_name);
-  auto conn = std::make_shared<SpdyConnection>(std::move(stream), executor, options);
+  auto conn = std::make_shared<SpdyConnection<Stream>>(std::move(stream), executor, options);
   auto state = std::make_shared<CommandState>(executor);
   const bool resize = job.tty && version >= 3;
   const int expected =
@@ -203,7 +214,7 @@ asio::awaitable<void> ServeSpdyCommand(beast::tcp_stream stream, std::string lef
   };
   // Data may follow a stream's SYN_STREAM before everything is set up: the core
   // exists before the reader starts, and it takes stdin from the first byte.
-  const std::weak_ptr<SpdyConnection> weak_conn = conn;
+  const std::weak_ptr<SpdyConnection<Stream>> weak_conn = conn;
   RemoteCommandCore::Transport transport;
   transport.send = [executor, weak_conn, &ids](OutputStream out, std::string data) {
     asio::post(executor, [weak_conn, &ids, out, data = std::move(data)] {
@@ -291,14 +302,25 @@ namespace {
 
 // One forwarded connection: a client's (data, error) stream pair and the pod's socket.
 struct PortPair {
+  explicit PortPair(const asio::any_io_executor& executor) : deadline(executor) {}
+  std::string request;  // the client's request id
   std::int32_t port = 0;
   std::uint32_t data = 0;
   std::uint32_t error = 0;
+  asio::steady_timer deadline;  // for the second stream, while the pair waits for it
   std::unique_ptr<tcp::socket> socket;
   bool done = false;
 };
 
-asio::awaitable<void> CopyFromPod(std::shared_ptr<SpdyConnection> conn,
+// The pairs of one port-forward connection. Shared with the pairs' deadlines, whose
+// handlers may run after the session's coroutine has ended.
+struct PortPairs {
+  std::map<std::string, std::shared_ptr<PortPair>> by_request;  // pairs still incomplete
+  std::map<std::uint32_t, std::shared_ptr<PortPair>> by_stream;
+};
+
+template <class Stream>
+asio::awaitable<void> CopyFromPod(std::shared_ptr<SpdyConnection<Stream>> conn,
                                   std::shared_ptr<PortPair> pair) {
   std::string chunk(kPortReadChunk, '\0');
   while (!conn->failed) {
@@ -321,17 +343,37 @@ asio::awaitable<void> CopyFromPod(std::shared_ptr<SpdyConnection> conn,
   conn->output_ready.Notify();
 }
 
+// Drops a pair whose second stream did not come in time, as the kubelet does: the
+// error stream, when it is there, says so and closes; a lone data stream is reset.
+template <class Stream>
+void ExpirePair(SpdyConnection<Stream>& conn, PortPairs& pairs,
+                const std::shared_ptr<PortPair>& pair) {
+  const auto it = pairs.by_request.find(pair->request);
+  if (it == pairs.by_request.end() || it->second != pair) return;  // completed meanwhile
+  pairs.by_request.erase(it);
+  spdlog::debug("Streaming: port-forward request {} timed out waiting for streams", pair->request);
+  if (pair->error != 0) {
+    (void)conn.session.SendData(
+        pair->error, absl::StrCat("(request=", pair->request, ") timed out waiting for streams"));
+    (void)conn.session.CloseStream(pair->error);
+  }
+  if (pair->data != 0) (void)conn.session.Reset(pair->data, spdy::RstStatus::kCancel);
+  pair->done = true;  // the writer loop forgets it
+  conn.output_ready.Notify();
+}
+
 }  // namespace
 
-asio::awaitable<void> ServeSpdyPortForward(beast::tcp_stream stream, std::string leftover,
+template <class Stream>
+asio::awaitable<void> ServeSpdyPortForward(Stream stream, std::string leftover,
                                            PortForwardSpec spec, StreamingBackend& backend,
                                            const ServerOptions& options) {
   const auto executor = co_await asio::this_coro::executor;
   if (!co_await SwitchProtocols(stream, protocol::kPortForward)) co_return;
-  auto conn = std::make_shared<SpdyConnection>(std::move(stream), executor, options);
-  // Pairs by the client's request id; streams by their id.
-  std::map<std::string, std::shared_ptr<PortPair>> by_request;
-  std::map<std::uint32_t, std::shared_ptr<PortPair>> by_stream;
+  auto conn = std::make_shared<SpdyConnection<Stream>>(std::move(stream), executor, options);
+  auto pairs = std::make_shared<PortPairs>();
+  const std::weak_ptr<SpdyConnection<Stream>> weak_conn = conn;
+  const std::weak_ptr<PortPairs> weak_pairs = pairs;
 
   const auto start_pair = [&](const std::shared_ptr<PortPair>& pair) {
     const bool allowed = spec.ports.empty() || std::find(spec.ports.begin(), spec.ports.end(),
@@ -375,8 +417,23 @@ asio::awaitable<void> ServeSpdyPortForward(beast::tcp_stream stream, std::string
       if (request.empty()) {
         request = std::to_string(type == "error" ? opened->stream_id + 2 : opened->stream_id);
       }
-      auto& entry = by_request[request];
-      if (!entry) entry = std::make_shared<PortPair>();
+      auto& entry = pairs->by_request[request];
+      if (!entry) {
+        // The first of the pair: the second has creation_timeout to follow.
+        entry = std::make_shared<PortPair>(executor);
+        entry->request = request;
+        entry->deadline.expires_after(options.creation_timeout);
+        entry->deadline.async_wait(
+            [weak_conn, weak_pairs,
+             weak_pair = std::weak_ptr<PortPair>(entry)](const boost::system::error_code& ec) {
+              if (ec) return;
+              const auto live_conn = weak_conn.lock();
+              const auto live_pairs = weak_pairs.lock();
+              const auto live_pair = weak_pair.lock();
+              if (live_conn && live_pairs && live_pair)
+                ExpirePair(*live_conn, *live_pairs, live_pair);
+            });
+      }
       const std::shared_ptr<PortPair> pair = entry;  // entry goes with the erase below
       std::uint32_t& slot = type == "data" ? pair->data : pair->error;
       if (slot != 0 || (pair->port != 0 && pair->port != port)) {
@@ -385,29 +442,31 @@ asio::awaitable<void> ServeSpdyPortForward(beast::tcp_stream stream, std::string
       }
       slot = opened->stream_id;
       pair->port = port;
-      by_stream[opened->stream_id] = pair;
+      pairs->by_stream[opened->stream_id] = pair;
       (void)conn->session.Reply(opened->stream_id);
       if (pair->data != 0 && pair->error != 0) {
-        by_request.erase(request);
+        pairs->by_request.erase(request);
+        pair->deadline.cancel();
         start_pair(pair);
       }
     } else if (auto* data = std::get_if<spdy::StreamData>(&event)) {
-      const auto it = by_stream.find(data->stream_id);
-      if (it == by_stream.end()) co_return;
+      const auto it = pairs->by_stream.find(data->stream_id);
+      if (it == pairs->by_stream.end()) co_return;
       const auto pair = it->second;
       if (data->stream_id != pair->data || !pair->socket || pair->done) co_return;
       boost::system::error_code ec;
       co_await asio::async_write(*pair->socket, asio::buffer(data->data),
                                  asio::redirect_error(asio::use_awaitable, ec));
     } else if (auto* half = std::get_if<spdy::StreamHalfClosed>(&event)) {
-      const auto it = by_stream.find(half->stream_id);
-      if (it != by_stream.end() && it->second->socket && half->stream_id == it->second->data) {
+      const auto it = pairs->by_stream.find(half->stream_id);
+      if (it != pairs->by_stream.end() && it->second->socket &&
+          half->stream_id == it->second->data) {
         boost::system::error_code ignored;
         it->second->socket->shutdown(tcp::socket::shutdown_send, ignored);
       }
     } else if (auto* reset = std::get_if<spdy::StreamReset>(&event)) {
-      const auto it = by_stream.find(reset->stream_id);
-      if (it != by_stream.end() && it->second->socket) {
+      const auto it = pairs->by_stream.find(reset->stream_id);
+      if (it != pairs->by_stream.end() && it->second->socket) {
         boost::system::error_code ignored;
         it->second->socket->close(ignored);
       }
@@ -422,15 +481,28 @@ asio::awaitable<void> ServeSpdyPortForward(beast::tcp_stream stream, std::string
     if (conn->reader_done || conn->failed) break;
     co_await conn->output_ready.Wait();
     // Forget finished pairs.
-    for (auto it = by_stream.begin(); it != by_stream.end();) {
-      it = it->second->done ? by_stream.erase(it) : std::next(it);
+    for (auto it = pairs->by_stream.begin(); it != pairs->by_stream.end();) {
+      it = it->second->done ? pairs->by_stream.erase(it) : std::next(it);
     }
   }
-  for (auto& [id, pair] : by_stream) {
+  for (auto& [id, pair] : pairs->by_stream) {
     boost::system::error_code ignored;
     if (pair->socket) pair->socket->close(ignored);
   }
+  for (auto& [request, pair] : pairs->by_request) pair->deadline.cancel();
   co_await conn->Finish();
 }
+
+template asio::awaitable<void> ServeSpdyCommand<PlainStream>(PlainStream, std::string, std::string,
+                                                             RemoteCommandJob,
+                                                             const ServerOptions&);
+template asio::awaitable<void> ServeSpdyCommand<TlsStream>(TlsStream, std::string, std::string,
+                                                           RemoteCommandJob, const ServerOptions&);
+template asio::awaitable<void> ServeSpdyPortForward<PlainStream>(PlainStream, std::string,
+                                                                 PortForwardSpec, StreamingBackend&,
+                                                                 const ServerOptions&);
+template asio::awaitable<void> ServeSpdyPortForward<TlsStream>(TlsStream, std::string,
+                                                               PortForwardSpec, StreamingBackend&,
+                                                               const ServerOptions&);
 
 }  // namespace crio::streaming

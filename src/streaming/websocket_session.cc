@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <memory>
 #include <thread>
@@ -30,7 +31,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
-using WebSocket = websocket::stream<beast::tcp_stream>;
+template <class Stream>
+using WebSocket = websocket::stream<Stream>;
 
 // A client message larger than this is refused (stdin comes in small pieces).
 constexpr std::size_t kMaxClientMessage = std::size_t{1} << 20;
@@ -46,7 +48,8 @@ std::vector<std::string> OfferedProtocols(const HttpRequest& request) {
   return offered;
 }
 
-asio::awaitable<void> Refuse(beast::tcp_stream& stream, http::status status, std::string body) {
+template <class Stream>
+asio::awaitable<void> Refuse(Stream& stream, http::status status, std::string body) {
   // Set field by field: GCC 12 mis-builds the braced constructor inside a coroutine.
   http::response<http::string_body> response;
   response.result(status);
@@ -55,14 +58,17 @@ asio::awaitable<void> Refuse(beast::tcp_stream& stream, http::status status, std
   response.set(http::field::connection, "close");
   response.body() = std::move(body) + "\n";
   response.prepare_payload();
-  boost::system::error_code ignored;
-  co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ignored));
+  boost::system::error_code ec;
+  co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_await ShutdownTransport(stream);
 }
 
 // Negotiates one of `supported` (400 when the client offers only others) and accepts
 // the upgrade with the server's timeouts, in the framing the protocol names.
 // @return the protocol chosen ("" = none named); nullopt when the connection is done
-asio::awaitable<std::optional<std::string>> Upgrade(WebSocket& ws, const HttpRequest& request,
+template <class Stream>
+asio::awaitable<std::optional<std::string>> Upgrade(WebSocket<Stream>& ws,
+                                                    const HttpRequest& request,
                                                     const std::vector<std::string>& supported,
                                                     const ServerOptions& options) {
   const std::optional<std::string> chosen =
@@ -111,7 +117,8 @@ struct Outbox {
 };
 
 // Writes what is queued, in order. @return false when the socket failed.
-asio::awaitable<bool> Drain(WebSocket& ws, Outbox& outbox,
+template <class Stream>
+asio::awaitable<bool> Drain(WebSocket<Stream>& ws, Outbox& outbox,
                             const std::function<void(std::size_t)>& sent = nullptr) {
   while (!outbox.items.empty() && !outbox.failed) {
     Outbox::Item item = std::move(outbox.items.front());
@@ -130,7 +137,8 @@ asio::awaitable<bool> Drain(WebSocket& ws, Outbox& outbox,
 
 // Ends the session: a normal close when the socket still works, then the socket
 // closed for good so that the reader coroutine (which holds `ws`) returns.
-asio::awaitable<void> Finish(WebSocket& ws, bool socket_ok, bool& reader_done,
+template <class Stream>
+asio::awaitable<void> Finish(WebSocket<Stream>& ws, bool socket_ok, bool& reader_done,
                              Signal& reader_signal, Signal& resume_signal) {
   boost::system::error_code ec;
   if (socket_ok) {
@@ -156,7 +164,8 @@ struct CommandIo {
   absl::StatusOr<int> result = absl::UnknownError("not finished");
 };
 
-asio::awaitable<void> ReadCommandInput(WebSocket& ws, protocol::WebSocketFraming framing,
+template <class Stream>
+asio::awaitable<void> ReadCommandInput(WebSocket<Stream>& ws, protocol::WebSocketFraming framing,
                                        std::shared_ptr<RemoteCommandCore> core,
                                        std::shared_ptr<CommandIo> io) {
   protocol::ResizeDecoder resize;
@@ -236,7 +245,9 @@ asio::awaitable<void> CopyFromPod(std::shared_ptr<PortForwardSession> session,
   session->outbox.ready.Notify();
 }
 
-asio::awaitable<void> ReadPortForwardInput(WebSocket& ws, protocol::WebSocketFraming framing,
+template <class Stream>
+asio::awaitable<void> ReadPortForwardInput(WebSocket<Stream>& ws,
+                                           protocol::WebSocketFraming framing,
                                            std::shared_ptr<PortForwardSession> session) {
   beast::flat_buffer buffer;
   while (true) {
@@ -267,10 +278,11 @@ asio::awaitable<void> ReadPortForwardInput(WebSocket& ws, protocol::WebSocketFra
 
 }  // namespace
 
-asio::awaitable<void> ServeWebSocketCommand(beast::tcp_stream stream, HttpRequest request,
+template <class Stream>
+asio::awaitable<void> ServeWebSocketCommand(Stream stream, HttpRequest request,
                                             RemoteCommandJob job, const ServerOptions& options) {
   const auto executor = co_await asio::this_coro::executor;
-  WebSocket ws(std::move(stream));
+  WebSocket<Stream> ws(std::move(stream));
   const auto chosen =
       co_await Upgrade(ws, request, protocol::WebSocketRemoteCommandProtocols(), options);
   if (!chosen) co_return;
@@ -339,7 +351,8 @@ asio::awaitable<void> ServeWebSocketCommand(beast::tcp_stream stream, HttpReques
   co_await Finish(ws, socket_ok, io->reader_done, io->reader_signal, io->resume);
 }
 
-asio::awaitable<void> ServeWebSocketPortForward(beast::tcp_stream stream, HttpRequest request,
+template <class Stream>
+asio::awaitable<void> ServeWebSocketPortForward(Stream stream, HttpRequest request,
                                                 PortForwardSpec spec, StreamingBackend& backend,
                                                 const ServerOptions& options) {
   std::vector<std::int32_t> ports = spec.ports;
@@ -357,7 +370,7 @@ asio::awaitable<void> ServeWebSocketPortForward(beast::tcp_stream stream, HttpRe
     ports = std::move(*parsed);
   }
   const auto executor = co_await asio::this_coro::executor;
-  WebSocket ws(std::move(stream));
+  WebSocket<Stream> ws(std::move(stream));
   const auto chosen =
       co_await Upgrade(ws, request, protocol::WebSocketPortForwardProtocols(), options);
   if (!chosen) co_return;
@@ -417,5 +430,20 @@ asio::awaitable<void> ServeWebSocketPortForward(beast::tcp_stream stream, HttpRe
   co_await Finish(ws, socket_ok && !session->reader_done, session->reader_done,
                   session->reader_signal, unused_resume);
 }
+
+template asio::awaitable<void> ServeWebSocketCommand<PlainStream>(PlainStream, HttpRequest,
+                                                                  RemoteCommandJob,
+                                                                  const ServerOptions&);
+template asio::awaitable<void> ServeWebSocketCommand<TlsStream>(TlsStream, HttpRequest,
+                                                                RemoteCommandJob,
+                                                                const ServerOptions&);
+template asio::awaitable<void> ServeWebSocketPortForward<PlainStream>(PlainStream, HttpRequest,
+                                                                      PortForwardSpec,
+                                                                      StreamingBackend&,
+                                                                      const ServerOptions&);
+template asio::awaitable<void> ServeWebSocketPortForward<TlsStream>(TlsStream, HttpRequest,
+                                                                    PortForwardSpec,
+                                                                    StreamingBackend&,
+                                                                    const ServerOptions&);
 
 }  // namespace crio::streaming

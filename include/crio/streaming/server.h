@@ -24,12 +24,23 @@ struct ServerOptions {
   std::chrono::milliseconds creation_timeout{std::chrono::seconds(30)};
   /// How long a URL stays valid.
   std::chrono::milliseconds token_ttl{std::chrono::seconds(60)};
+  /// Serve HTTPS only (stream_enable_tls); the URLs then start with https://.
+  bool enable_tls = false;
+  /// PEM certificate chain and its key (stream_tls_cert, stream_tls_key). Re-read when
+  /// they change on disk: each new connection checks them.
+  std::string tls_cert;
+  std::string tls_key;
+  /// PEM CA certificates (stream_tls_ca): when set, a client must present a certificate
+  /// one of them signed. Re-read like the certificate.
+  std::string tls_ca;
 };
 
 class Server {
  public:
   /// Listens on options.address:port and serves connections on threads of its own.
-  /// @return InvalidArgument for a bad address or port; Unavailable when it cannot listen
+  /// @return InvalidArgument for a bad address or port, or a TLS file that holds no valid
+  ///         certificate or key; FailedPrecondition for a TLS file it cannot read;
+  ///         Unavailable when it cannot listen
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
                                                        StreamingBackend& backend);
   virtual ~Server() = default;
@@ -38,7 +49,7 @@ class Server {
   /// @return ResourceExhausted when too many URLs wait for their client
   virtual absl::StatusOr<std::string> UrlFor(StreamRequest request) = 0;
 
-  /// "http://host:port", with the port actually bound.
+  /// "http://host:port" ("https://" with TLS), with the port actually bound.
   virtual std::string BaseUrl() const = 0;
 
   /// Stops listening and ends every connection (their commands are killed as when the

@@ -174,5 +174,67 @@ TEST_F(SpdyStreamingTest, PortForwardIsLimitedToThePortsOfTheRequest) {
   EXPECT_NE(client.received(error).find("not named by the PortForward request"), std::string::npos);
 }
 
+TEST_F(SpdyStreamingTest, PortForwardDropsAPairWhoseSecondStreamNeverComes) {
+  ServerOptions options;
+  options.creation_timeout = std::chrono::milliseconds(300);
+  StartServer(options);
+  PortForwardSpec spec;
+  spec.pod_id = "pod1";
+  SpdyClient client;
+  ASSERT_EQ(client.Connect(server_->UrlFor(spec).value(), {"portforward.k8s.io"}), 101);
+  const std::string echo_port = std::to_string(backend_.echo_port());
+  // Request 0 never sends its data stream, request 1 never its error stream.
+  const auto error0 =
+      client.Open({{"streamtype", {"error"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  const auto data1 =
+      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"1"}}});
+  ASSERT_TRUE(
+      client.PumpUntil([&] { return client.half_closed(error0) && client.was_reset(data1); }));
+  EXPECT_NE(client.received(error0).find("timed out waiting for streams"), std::string::npos)
+      << client.received(error0);
+  EXPECT_FALSE(client.was_reset(error0));
+
+  // The entry is gone: a late data stream for request 0 starts a pair of its own, which
+  // times out in turn instead of joining the closed error stream.
+  const auto late0 =
+      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  ASSERT_TRUE(client.PumpUntil([&] { return client.was_reset(late0); }));
+
+  // The connection still forwards complete pairs.
+  client.Open({{"streamtype", {"error"}}, {"port", {echo_port}}, {"requestid", {"2"}}});
+  const auto data2 =
+      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"2"}}});
+  client.Send(data2, "ping");
+  ASSERT_TRUE(client.PumpUntil([&] { return client.received(data2) == "ping"; }));
+  EXPECT_FALSE(client.was_reset(data2));
+}
+
+TEST_F(SpdyStreamingTest, APortForwardPairCompletedInTimeIsNotDropped) {
+  ServerOptions options;
+  options.creation_timeout = std::chrono::milliseconds(300);
+  StartServer(options);
+  PortForwardSpec spec;
+  spec.pod_id = "pod1";
+  SpdyClient client;
+  ASSERT_EQ(client.Connect(server_->UrlFor(spec).value(), {"portforward.k8s.io"}), 101);
+  const std::string echo_port = std::to_string(backend_.echo_port());
+  const auto error =
+      client.Open({{"streamtype", {"error"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  const auto data =
+      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  client.Send(data, "one");
+  ASSERT_TRUE(client.PumpUntil([&] { return client.received(data) == "one"; }));
+  // Past the creation timeout, a pair that completed in time still forwards.
+  SpdyClient probe;  // a second connection whose lone stream times out marks the time
+  ASSERT_EQ(probe.Connect(server_->UrlFor(spec).value(), {"portforward.k8s.io"}), 101);
+  const auto lone =
+      probe.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  ASSERT_TRUE(probe.PumpUntil([&] { return probe.was_reset(lone); }));
+  client.Send(data, "two");
+  ASSERT_TRUE(client.PumpUntil([&] { return client.received(data) == "onetwo"; }));
+  EXPECT_TRUE(client.received(error).empty());
+  EXPECT_FALSE(client.half_closed(error));
+}
+
 }  // namespace
 }  // namespace crio::streaming
