@@ -150,7 +150,7 @@ grpc::Status RuntimeService::GetContainerEvents(
     grpc::ServerWriter<v1::ContainerEventResponse>* writer) {
   return Serve("GetContainerEvents", [&](const RequestContext& ctx) -> absl::Status {
     if (events_ == nullptr) {
-      log::Debug(ctx, "container events are off (enable_pod_events = false)");
+      log::Debug(ctx, "Container events are off (enable_pod_events = false)");
       return absl::OkStatus();
     }
     const auto subscription = events_->Subscribe();

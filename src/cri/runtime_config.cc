@@ -56,7 +56,7 @@ grpc::Status RuntimeService::UpdateRuntimeConfig(grpc::ServerContext*,
                                                        "\" is not a CIDR (address/prefix-length)"));
       }
     }
-    log::Info(ctx, "pod CIDR is now {}; pod addresses come from the CNI network's IPAM", cidrs);
+    log::Info(ctx, "Pod CIDR is now {}; pod addresses come from the CNI network's IPAM", cidrs);
     return absl::OkStatus();
   });
 }
