@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "client.h"
 #include "crio/common/status.h"
+#include "stream_client.h"
 
 namespace crio::ctl {
 
@@ -36,6 +37,10 @@ struct Streams {
   /// they run; tests turn this off.
   bool take_signals = true;
 };
+
+/// Adds crictl's "-r, --transport spdy|websocket" (default spdy) to a streaming command;
+/// any other value is a usage error.
+void AddTransportOption(CLI::App& cmd, StreamTransport& transport);
 
 void AddVersionCommand(CLI::App& app, const Globals& globals, CommandResult& result);
 void AddInfoCommand(CLI::App& app, const Globals& globals, CommandResult& result);

@@ -1,7 +1,8 @@
 // crioctl exec and attach. exec streams the command through the runtime's streaming
 // server (the URL the Exec RPC returns), as crictl does, and exits with its exit code;
 // -s (or --timeout, which only ExecSync carries) runs it with ExecSync instead. attach
-// joins a container's own stdio through the URL of the Attach RPC.
+// joins a container's own stdio through the URL of the Attach RPC. Both reach the
+// server over SPDY or a WebSocket (-r, --transport).
 
 #include <memory>
 #include <string>
@@ -23,8 +24,10 @@ namespace {
 // key reaches the remote terminal; Ctrl-P Ctrl-Q then detaches. A -t without a local
 // terminal still gives the command a terminal, without either.
 absl::StatusOr<RemoteCommandResult> StreamSession(const std::string& url, bool interactive,
-                                                  bool tty, const Streams& io) {
+                                                  bool tty, StreamTransport transport,
+                                                  const Streams& io) {
   RemoteCommandOptions options;
+  options.transport = transport;
   options.stdin = interactive;
   options.tty = tty;
   options.stdin_fd = io.in_fd;
@@ -75,6 +78,22 @@ absl::Status ExecSync(Client& client, const Globals& globals, const std::string&
 
 }  // namespace
 
+void AddTransportOption(CLI::App& cmd, StreamTransport& transport) {
+  cmd.add_option_function<std::string>(
+         "-r,--transport",
+         [&transport](const std::string& name) {
+           transport = ParseStreamTransport(name).value_or(StreamTransport::kSpdy);
+         },
+         "How to reach the streaming server: spdy (default) or websocket")
+      ->type_name("TRANSPORT")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            const absl::StatusOr<StreamTransport> parsed = ParseStreamTransport(name);
+            return parsed.ok() ? std::string() : std::string(parsed.status().message());
+          },
+          "spdy|websocket"));
+}
+
 void AddExecCommand(CLI::App& app, const Globals& globals, CommandResult& result, Streams io) {
   CLI::App* cmd = app.add_subcommand("exec", "Run a command in a running container");
   struct Options {
@@ -82,6 +101,7 @@ void AddExecCommand(CLI::App& app, const Globals& globals, CommandResult& result
     std::int64_t timeout = 0;
     bool tty = false;
     bool interactive = false;
+    StreamTransport transport = StreamTransport::kSpdy;
   };
   auto opts = std::make_shared<Options>();
   cmd->add_flag("-s,--sync", opts->sync, "Run the command synchronously (ExecSync)");
@@ -89,6 +109,7 @@ void AddExecCommand(CLI::App& app, const Globals& globals, CommandResult& result
                   "Timeout in seconds (0: none); runs the command synchronously");
   cmd->add_flag("-t,--tty", opts->tty, "Allocate a pseudo-TTY");
   cmd->add_flag("-i,--interactive", opts->interactive, "Keep STDIN open");
+  AddTransportOption(*cmd, opts->transport);
   // Everything from the container id on is the id and the command with its own flags,
   // as in crictl ("exec ID ls -l"): flags of exec come before the id.
   cmd->prefix_command();
@@ -140,7 +161,7 @@ void AddExecCommand(CLI::App& app, const Globals& globals, CommandResult& result
       }
       if (!status.ok()) return RpcFailure(what.c_str(), status);
       absl::StatusOr<RemoteCommandResult> ended =
-          StreamSession(response.url(), opts->interactive, opts->tty, io);
+          StreamSession(response.url(), opts->interactive, opts->tty, opts->transport, io);
       if (!ended.ok()) return Annotate(ended.status(), what);
       result.exit_code = ended->exit_code;
       return absl::OkStatus();
@@ -154,10 +175,12 @@ void AddAttachCommand(CLI::App& app, const Globals& globals, CommandResult& resu
     std::string id;
     bool tty = false;
     bool interactive = false;
+    StreamTransport transport = StreamTransport::kSpdy;
   };
   auto opts = std::make_shared<Options>();
   cmd->add_flag("-t,--tty", opts->tty, "Allocate a pseudo-TTY (the container must have one)");
   cmd->add_flag("-i,--stdin,--interactive", opts->interactive, "Keep STDIN open");
+  AddTransportOption(*cmd, opts->transport);
   cmd->add_option("CONTAINER-ID", opts->id, "The container (or a unique id prefix)")->required();
   cmd->footer(
       "Connects to the container's own stdio until it ends; with -it on a terminal,\n"
@@ -178,7 +201,7 @@ void AddAttachCommand(CLI::App& app, const Globals& globals, CommandResult& resu
       const std::string what = absl::StrCat("attaching to container ", opts->id);
       if (!status.ok()) return RpcFailure(what.c_str(), status);
       absl::StatusOr<RemoteCommandResult> ended =
-          StreamSession(response.url(), opts->interactive, opts->tty, io);
+          StreamSession(response.url(), opts->interactive, opts->tty, opts->transport, io);
       if (!ended.ok()) return Annotate(ended.status(), what);
       result.exit_code = ended->exit_code;
       return absl::OkStatus();

@@ -1,6 +1,6 @@
 // crioctl port-forward POD [LOCAL_PORT:]REMOTE_PORT...: local listeners, and for each
-// connection a PortForward RPC (a URL is good for one connection) and a WebSocket to
-// the streaming server. Runs until Ctrl-C.
+// connection a PortForward RPC (a URL is good for one connection) and a connection to
+// the streaming server (SPDY, or a WebSocket with -r websocket). Runs until Ctrl-C.
 
 #include <memory>
 #include <string>
@@ -19,12 +19,14 @@ void AddPortForwardCommand(CLI::App& app, const Globals& globals, CommandResult&
   struct Options {
     std::string pod;
     std::vector<std::string> ports;
+    StreamTransport transport = StreamTransport::kSpdy;
   };
   auto opts = std::make_shared<Options>();
   cmd->add_option("POD-ID", opts->pod, "The pod (or a unique id prefix)")->required();
   cmd->add_option("PORTS", opts->ports,
                   "[LOCAL_PORT:]REMOTE_PORT: 8080 (8080 to 8080), 8080:80, :80 (a free port)")
       ->required();
+  AddTransportOption(*cmd, opts->transport);
   cmd->footer(
       "Listens on 127.0.0.1 and prints \"Forwarding from 127.0.0.1:LOCAL -> REMOTE\" per\n"
       "port; each connection reaches 127.0.0.1:REMOTE inside the pod. Ctrl-C ends it.");
@@ -35,6 +37,7 @@ void AddPortForwardCommand(CLI::App& app, const Globals& globals, CommandResult&
       ASSIGN_OR_RETURN(const std::string pod_id, ResolvePodId(client, opts->pod));
       PortForwardOptions options;
       options.ports = std::move(mappings);
+      options.transport = opts->transport;
       options.out = io.out;
       options.err = io.err;
       options.handle_signals = io.take_signals;

@@ -13,8 +13,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <csignal>
 #include <list>
@@ -23,23 +21,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "stream_client.h"
-#include "websocket_client.h"
+#include "stream_connection.h"
+#include "stream_transport.h"
 
 namespace crio::ctl {
 namespace {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
-// The kubelet's WebSocket port-forward protocol (binary framing); the streaming server
-// speaks it too. It has no way to close one direction of a port.
-constexpr char kPortForwardProtocol[] = "v4.channel.k8s.io";
-constexpr std::uint8_t kDataChannel = 0;
-constexpr std::uint8_t kErrorChannel = 1;
-// Each channel opens with the port it carries, two bytes little-endian.
-constexpr std::size_t kPortPrefix = 2;
 constexpr std::size_t kReadChunk = 32 * 1024;
 // The error channel carries one line; more is not read.
 constexpr std::size_t kMaxErrorText = 4096;
@@ -150,11 +139,11 @@ class PortForwarder::Impl {
   const std::vector<std::uint16_t>& local_ports() const { return local_ports_; }
 
  private:
-  // One local connection and its WebSocket, shared by the coroutines copying each way.
+  // One local connection and its transport, shared by the coroutines copying each way.
   struct Connection {
-    explicit Connection(tcp::socket socket) : local(std::move(socket)), ws(local.get_executor()) {}
+    explicit Connection(tcp::socket socket) : local(std::move(socket)) {}
     tcp::socket local;
-    WebSocket ws;
+    std::shared_ptr<PortTransport> transport;  // once the URL is there
     bool ended = false;
   };
 
@@ -199,8 +188,8 @@ class PortForwarder::Impl {
     }
   }
 
-  // One local connection: a URL, a WebSocket, then the pod's side copied to the local
-  // socket here while CopyToPod copies the other way.
+  // One local connection: a URL, a connection to it, then the pod's side copied to the
+  // local socket here while CopyToPod copies the other way.
   asio::awaitable<void> Forward(std::shared_ptr<Connection> connection, PortMapping mapping) {
     Print(*options_.out, absl::StrCat("Handling connection for ", mapping.local));
     absl::StatusOr<std::string> url = co_await FetchUrl(mapping.remote);
@@ -210,11 +199,9 @@ class PortForwarder::Impl {
       End(*connection);
       co_return;
     }
-    std::string negotiated;
-    std::vector<std::string> protocols;
-    protocols.emplace_back(kPortForwardProtocol);
-    const absl::Status dialed = co_await DialWebSocket(
-        connection->ws, WithPortQuery(*url, mapping.remote), std::move(protocols), negotiated);
+    connection->transport = MakePortTransport(options_.transport, ioc_.get_executor());
+    const absl::Status dialed =
+        co_await connection->transport->Dial(*url, mapping.remote, next_request_id_++);
     if (connection->ended) co_return;
     if (!dialed.ok()) {
       Report(mapping, dialed.message());
@@ -223,33 +210,17 @@ class PortForwarder::Impl {
     }
     asio::co_spawn(ioc_, CopyToPod(connection), asio::detached);
 
-    std::size_t data_prefix = kPortPrefix;
-    std::size_t error_prefix = kPortPrefix;
     std::string error_text;
-    beast::flat_buffer buffer;
-    boost::system::error_code ec;
-    while (error_text.empty()) {
-      buffer.clear();
-      co_await connection->ws.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      const auto data = buffer.data();
-      std::string_view message(static_cast<const char*>(data.data()), data.size());
-      if (message.empty()) continue;
-      const auto channel = static_cast<std::uint8_t>(message.front());
-      if (channel != kDataChannel && channel != kErrorChannel) continue;
-      message.remove_prefix(1);
-      std::size_t& prefix = channel == kDataChannel ? data_prefix : error_prefix;
-      const std::size_t skip = std::min(prefix, message.size());
-      prefix -= skip;
-      message.remove_prefix(skip);
-      if (message.empty()) continue;
-      if (channel == kDataChannel) {
-        co_await asio::async_write(connection->local, asio::buffer(message),
+    while (error_text.empty() && !connection->ended) {
+      const PortReceived received = co_await connection->transport->Receive();
+      error_text.append(received.error.substr(0, kMaxErrorText));
+      if (!received.data.empty() && !connection->ended) {
+        boost::system::error_code ec;
+        co_await asio::async_write(connection->local, asio::buffer(received.data),
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
-      } else if (channel == kErrorChannel) {
-        error_text.append(message.substr(0, kMaxErrorText));
       }
+      if (received.end) break;
     }
     if (!error_text.empty()) Report(mapping, error_text);
     End(*connection);
@@ -262,20 +233,18 @@ class PortForwarder::Impl {
       const std::size_t got = co_await connection->local.async_read_some(
           asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
       if (got > 0 && !connection->ended) {
-        const std::string message =
-            ChannelMessage(kDataChannel, std::string_view(chunk.data(), got));
-        boost::system::error_code write_ec;
-        co_await connection->ws.async_write(asio::buffer(message),
-                                            asio::redirect_error(asio::use_awaitable, write_ec));
-        if (write_ec) break;
+        const bool sent = co_await connection->transport->Send(chunk.substr(0, got));
+        if (!sent) break;
       }
       if (ec) break;
     }
     if (connection->ended) co_return;
-    // The local side ended (or failed). The protocol cannot close one direction, so
-    // the whole connection ends, which closes the pod's side.
-    co_await connection->ws.async_close(websocket::close_code::normal,
-                                        asio::redirect_error(asio::use_awaitable, ec));
+    // The local side ended. Over SPDY the pod's side may still answer (Forward ends the
+    // connection then); otherwise, or after a failure, the whole connection ends now.
+    if (ec == asio::error::eof) {
+      const bool half_closed = co_await connection->transport->CloseSend();
+      if (half_closed || connection->ended) co_return;
+    }
     End(*connection);
   }
 
@@ -309,7 +278,7 @@ class PortForwarder::Impl {
     boost::system::error_code ignored;
     connection.local.shutdown(tcp::socket::shutdown_both, ignored);
     connection.local.close(ignored);
-    Abandon(connection.ws);
+    if (connection.transport) connection.transport->Abandon();
   }
 
   PortForwardOptions options_;
@@ -319,6 +288,7 @@ class PortForwarder::Impl {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   asio::signal_set signals_{ioc_};
   std::list<std::weak_ptr<Connection>> connections_;
+  std::uint64_t next_request_id_ = 0;  // SPDY's requestID of the next connection
   bool stopping_ = false;
   // Last: destroyed (joined) first, while what its tasks use still exists.
   asio::thread_pool pool_{2};

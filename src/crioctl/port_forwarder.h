@@ -1,9 +1,9 @@
 #pragma once
 
 // crioctl port-forward's engine: local listeners, and for each connection one
-// WebSocket to the streaming server carrying it to a port inside the pod
-// (portforward over v4.channel.k8s.io: channel 0 data, channel 1 errors, each opened
-// with the port as two little-endian bytes).
+// connection to the streaming server carrying it to a port inside the pod, over SPDY
+// (portforward.k8s.io: a data and an error stream) or a WebSocket (v4.channel.k8s.io:
+// channel 0 data, channel 1 errors).
 
 #include <cstdint>
 #include <functional>
@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "stream_client.h"
 
 namespace crio::ctl {
 
@@ -33,6 +34,8 @@ absl::StatusOr<std::vector<PortMapping>> ParsePortMappings(const std::vector<std
 struct PortForwardOptions {
   std::vector<PortMapping> ports;
   std::string address = "127.0.0.1";  ///< where the local listeners bind
+  /// How each connection reaches the streaming server.
+  StreamTransport transport = StreamTransport::kSpdy;
   /// A fresh single-use URL (a PortForward RPC) for one connection to `remote_port`.
   /// Called on a thread of its own, so it may block.
   std::function<absl::StatusOr<std::string>(std::uint16_t remote_port)> url_for;
@@ -54,7 +57,8 @@ class PortForwarder {
   std::vector<std::uint16_t> local_ports() const;
 
   /// Forwards connections until Stop() or a handled signal; a failed connection is
-  /// reported on `err` and does not end the forwarder.
+  /// reported on `err` and does not end the forwarder. Over SPDY, a local client's
+  /// half-close reaches the pod; over a WebSocket it ends the connection.
   absl::Status Run();
 
   /// Stops listening and ends every connection; Run() returns once they are gone.

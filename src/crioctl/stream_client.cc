@@ -13,33 +13,23 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/websocket.hpp>
 #include <cerrno>
 #include <condition_variable>
 #include <csignal>
-#include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "crio/common/owned_fd.h"
-#include "websocket_client.h"
+#include "stream_transport.h"
 
 namespace crio::ctl {
 namespace {
-
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-
-// Channels of exec and attach: the POSIX streams, then the status and terminal sizes.
-constexpr std::uint8_t kStdinChannel = 0;
-constexpr std::uint8_t kStdoutChannel = 1;
-constexpr std::uint8_t kStderrChannel = 2;
-constexpr std::uint8_t kStatusChannel = 3;
-constexpr std::uint8_t kResizeChannel = 4;
 
 // What is read from stdin at once, and how much of it may wait for the socket before
 // reading stops (a paste or a piped file must not fill memory ahead of a slow server).
@@ -67,8 +57,24 @@ std::optional<int> ExitCodeCause(const nlohmann::json& status) {
   return std::nullopt;
 }
 
-// One exec or attach over a WebSocket. Its coroutines run on the thread that calls
-// Run(); a thread of its own reads stdin, which may be a regular file, so that it
+// What a pre-v4 server writes on the error channel for a command that failed.
+constexpr absl::string_view kNonZeroExit = "command terminated with non-zero exit code: ";
+
+// The end of a session before v4: nothing for success, a line of text for a failure.
+absl::StatusOr<int> ExitCodeFromText(const std::string& text) {
+  if (text.empty()) return 0;
+  const absl::string_view line = absl::StripAsciiWhitespace(text);
+  int code = 0;
+  if (absl::StartsWith(line, kNonZeroExit) &&
+      absl::SimpleAtoi(line.substr(line.rfind(' ') + 1), &code)) {
+    return code;
+  }
+  return absl::UnknownError(line);
+}
+
+// One exec or attach, whatever the transport: the stdin copy, the detach keys,
+// signals, terminal sizes and the exit code. Its coroutines run on the thread that
+// calls Run(); a thread of its own reads stdin, which may be a regular file, so that it
 // cannot be polled by Asio.
 class RemoteCommandSession {
  public:
@@ -87,81 +93,60 @@ class RemoteCommandSession {
       return result_;
     }
     if (result_.detached) return result_;
-    if (exit_status_.empty()) {
+    absl::StatusOr<int> code;
+    if (ChannelProtocolVersion(result_.protocol) < 4 && status_closed_) {
+      code = ExitCodeFromText(exit_status_);
+    } else if (exit_status_.empty()) {
       return absl::UnavailableError(
           "the streaming server closed the connection without the command's exit status");
+    } else {
+      code = ExitCodeFromStatus(exit_status_);
     }
-    absl::StatusOr<int> code = ExitCodeFromStatus(exit_status_);
     if (!code.ok()) return code.status();
     result_.exit_code = *code;
     return result_;
   }
 
  private:
-  struct Outgoing {
-    std::string message;
-    std::size_t stdin_bytes = 0;  // stdin payload, released for the reader thread once sent
-  };
-
   asio::awaitable<void> Main() {
-    std::string negotiated;
-    absl::Status dialed = co_await DialWebSocket(ws_, url_, options_.protocols, negotiated);
+    transport_ = MakeCommandTransport(options_.transport, ioc_.get_executor());
+    CommandStreams streams;
+    streams.stdin = options_.stdin;
+    streams.stderr = !options_.tty;
+    streams.tty = options_.tty;
+    absl::Status dialed = co_await transport_->Dial(url_, options_.protocols, streams);
     if (!dialed.ok()) {
       status_ = std::move(dialed);
+      transport_->Abandon();
       co_return;
     }
-    close_signal_ = negotiated == kProtocolV5;
-    result_.protocol = negotiated;
-    asio::co_spawn(ioc_, WriteLoop(), asio::detached);
-    if (options_.tty) QueueTerminalSize();
+    result_.protocol = transport_->protocol();
+    if (options_.tty) SendTerminalSize();
     if (options_.handle_signals) {
       boost::system::error_code ignored;
       for (const int signo : {SIGWINCH, SIGINT, SIGTERM, SIGHUP}) signals_.add(signo, ignored);
       asio::co_spawn(ioc_, WatchSignals(), asio::detached);
     }
     if (options_.stdin) StartStdin();
-    co_await ReadLoop();
+    CommandHandlers handlers;
+    handlers.stdout = [this](std::string_view data) { Write(*options_.out, data); };
+    handlers.stderr = [this](std::string_view data) { Write(*options_.err, data); };
+    handlers.status = [this](std::string_view data) {
+      if (exit_status_.size() + data.size() <= kMaxStatus) exit_status_.append(data);
+    };
+    handlers.status_end = [this] { status_closed_ = true; };
+    const absl::Status received = co_await transport_->Receive(handlers);
     reader_done_ = true;
     // The session is over: a close still under way (a detach, a signal) need not finish.
-    Abandon(ws_);
-    outbox_ready_.Notify();
+    transport_->Abandon();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
     signals_.clear(ignored);
     StopStdin();
-  }
-
-  asio::awaitable<void> ReadLoop() {
-    beast::flat_buffer buffer;
-    boost::system::error_code ec;
-    while (true) {
-      buffer.clear();
-      co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      const auto data = buffer.data();
-      const std::string_view message(static_cast<const char*>(data.data()), data.size());
-      // The server's first message, empty, only says the streams are up.
-      if (message.size() < 2) continue;
-      const std::string_view payload = message.substr(1);
-      switch (static_cast<std::uint8_t>(message[0])) {
-        case kStdoutChannel:
-          Write(*options_.out, payload);
-          break;
-        case kStderrChannel:
-          Write(*options_.err, payload);
-          break;
-        case kStatusChannel:
-          if (exit_status_.size() + payload.size() <= kMaxStatus) exit_status_.append(payload);
-          break;
-        default:
-          break;
-      }
-    }
     // A close we asked for (a detach, a signal) ends the session as planned; after the
     // status, any end of the connection is the normal end.
-    if (ec != websocket::error::closed && !close_requested_ && exit_status_.empty()) {
-      status_ =
-          absl::UnavailableError(absl::StrCat("reading from the streaming server: ", ec.message()));
+    if (!received.ok() && !close_requested_ && exit_status_.empty() && !status_closed_) {
+      status_ = received;
     }
   }
 
@@ -170,47 +155,18 @@ class RemoteCommandSession {
     stream.flush();
   }
 
-  // The only writer of the socket: queued messages in order, then the close frame when
-  // one was asked for.
-  asio::awaitable<void> WriteLoop() {
-    boost::system::error_code ec;
-    while (true) {
-      while (!outbox_.empty() && !reader_done_) {
-        Outgoing item = std::move(outbox_.front());
-        outbox_.pop_front();
-        co_await ws_.async_write(asio::buffer(item.message),
-                                 asio::redirect_error(asio::use_awaitable, ec));
-        if (item.stdin_bytes > 0) ReleaseStdin(item.stdin_bytes);
-        if (ec) {
-          // The reader sees the same broken connection; closing makes sure it does.
-          outbox_.clear();
-          beast::get_lowest_layer(ws_).socket().close(ec);
-          co_return;
-        }
-      }
-      if (reader_done_) co_return;
-      if (close_requested_ && !close_sent_) {
-        close_sent_ = true;
-        co_await ws_.async_close(websocket::close_code::normal,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) beast::get_lowest_layer(ws_).socket().close(ec);
-      }
-      co_await outbox_ready_.Wait();
-    }
-  }
-
   asio::awaitable<void> WatchSignals() {
     while (true) {
       boost::system::error_code ec;
       const int signo = co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       if (signo == SIGWINCH) {
-        if (options_.tty) QueueTerminalSize();
+        if (options_.tty) SendTerminalSize();
         continue;
       }
       if (result_.signal != 0) {
         // A second signal: the user does not want to wait for the closing handshake.
-        beast::get_lowest_layer(ws_).socket().close(ec);
+        transport_->Abandon();
         co_return;
       }
       result_.signal = signo;
@@ -218,26 +174,18 @@ class RemoteCommandSession {
     }
   }
 
-  void Queue(std::string message, std::size_t stdin_bytes = 0) {
-    if (reader_done_) {
-      if (stdin_bytes > 0) ReleaseStdin(stdin_bytes);
-      return;
-    }
-    outbox_.push_back({std::move(message), stdin_bytes});
-    outbox_ready_.Notify();
-  }
-
-  void QueueTerminalSize() {
-    if (!options_.terminal_size) return;
+  void SendTerminalSize() {
+    if (!options_.terminal_size || reader_done_) return;
     const std::optional<TerminalSize> size = options_.terminal_size();
     if (!size) return;
-    Queue(ChannelMessage(kResizeChannel, absl::StrCat(R"({"Width":)", size->width, R"(,"Height":)",
-                                                      size->height, "}")));
+    transport_->SendResize(
+        absl::StrCat(R"({"Width":)", size->width, R"(,"Height":)", size->height, "}"));
   }
 
   void RequestClose() {
+    if (close_requested_ || reader_done_) return;
     close_requested_ = true;
-    outbox_ready_.Notify();
+    transport_->Close();
   }
 
   // -- stdin, on its own thread ---------------------------------------------------
@@ -269,6 +217,16 @@ class RemoteCommandSession {
     stdin_cv_.notify_all();
   }
 
+  // Hands stdin bytes to the transport, on the session's thread.
+  void SendStdin(std::string data) {
+    const std::size_t size = data.size();
+    if (reader_done_) {
+      ReleaseStdin(size);
+      return;
+    }
+    transport_->SendStdin(std::move(data), [this, size] { ReleaseStdin(size); });
+  }
+
   void ReadStdin() {
     DetachKeyFilter filter;
     std::string chunk(kStdinChunk, '\0');
@@ -295,10 +253,7 @@ class RemoteCommandSession {
           std::lock_guard lock(stdin_mu_);
           stdin_in_flight_ += data.size();
         }
-        asio::post(ioc_, [this, data = std::move(data)]() mutable {
-          const std::size_t size = data.size();
-          Queue(ChannelMessage(kStdinChannel, data), size);
-        });
+        asio::post(ioc_, [this, data = std::move(data)]() mutable { SendStdin(std::move(data)); });
       }
       if (filter.detached()) {
         asio::post(ioc_, [this] {
@@ -310,24 +265,19 @@ class RemoteCommandSession {
     }
     // The end of stdin (or an error reading it, which ends it as well).
     asio::post(ioc_, [this] {
-      // v4 has no way to say so: the command keeps its stdin open until it ends.
-      if (close_signal_) Queue(CloseChannelMessage(kStdinChannel));
+      if (!reader_done_) transport_->CloseStdin();
     });
   }
 
   const std::string url_;
   const RemoteCommandOptions& options_;
   asio::io_context ioc_;
-  WebSocket ws_{ioc_};
   asio::signal_set signals_{ioc_};
-  Wakeup outbox_ready_{ioc_.get_executor()};
-  std::deque<Outgoing> outbox_;
-  bool close_signal_ = false;     // v5: the end of stdin can be sent
   bool close_requested_ = false;  // a detach or a signal: close once the queue is sent
-  bool close_sent_ = false;
-  bool reader_done_ = false;  // the connection ended: nothing more is sent
+  bool reader_done_ = false;      // the connection ended: nothing more is sent
   absl::Status status_;
-  std::string exit_status_;  // the status channel's text
+  std::string exit_status_;     // the status channel's text
+  bool status_closed_ = false;  // the server closed the status channel
   RemoteCommandResult result_;
 
   OwnedFd wake_;  // written to stop the stdin thread's poll
@@ -336,29 +286,42 @@ class RemoteCommandSession {
   std::size_t stdin_in_flight_ = 0;  // read from stdin, not yet written to the socket
   bool stdin_stopping_ = false;
   std::thread stdin_thread_;
+
+  // Last: destroyed first, while what its callbacks use (the stdin accounting) and the
+  // io_context still exist.
+  std::shared_ptr<CommandTransport> transport_;
 };
 
 }  // namespace
 
+absl::StatusOr<StreamTransport> ParseStreamTransport(std::string_view name) {
+  if (name == "spdy") return StreamTransport::kSpdy;
+  if (name == "websocket") return StreamTransport::kWebSocket;
+  return absl::InvalidArgumentError(absl::StrCat("unknown transport \"",
+                                                 absl::string_view(name.data(), name.size()),
+                                                 "\": expected spdy or websocket"));
+}
+
 absl::StatusOr<StreamUrl> ParseStreamUrl(std::string_view std_url) {
   const absl::string_view url(std_url.data(), std_url.size());
-  constexpr absl::string_view kHttp = "http://";
-  if (url.substr(0, 8) == "https://") {
-    return absl::UnimplementedError(
-        absl::StrCat("streaming URL ", url, ": https is not supported by crioctl"));
-  }
   if (!url.empty() && url.front() == '/') {
     // crictl's default for a runtime that returns only a path: the kubelet's address.
-    return StreamUrl{"127.0.0.1", "10250", std::string(url)};
+    StreamUrl out;
+    out.host = "127.0.0.1";
+    out.port = "10250";
+    out.target = std::string(url);
+    return out;
   }
-  if (url.substr(0, kHttp.size()) != kHttp) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("streaming URL \"", url, "\": expected http://HOST[:PORT]/PATH"));
+  StreamUrl out;
+  absl::string_view rest = url;
+  if (absl::ConsumePrefix(&rest, "https://")) {
+    out.tls = true;
+  } else if (!absl::ConsumePrefix(&rest, "http://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "streaming URL \"", url, "\": expected http://HOST[:PORT]/PATH or https://..."));
   }
-  const absl::string_view rest = url.substr(kHttp.size());
   const std::size_t end = rest.find_first_of("/?#");
   const absl::string_view authority = rest.substr(0, end);
-  StreamUrl out;
   out.target = end == absl::string_view::npos ? "/" : std::string(rest.substr(end));
   if (out.target.front() != '/') out.target.insert(0, "/");
   if (const auto hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
@@ -384,12 +347,24 @@ absl::StatusOr<StreamUrl> ParseStreamUrl(std::string_view std_url) {
   if (out.host.empty() || authority.find('@') != absl::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat("streaming URL \"", url, "\": bad host"));
   }
-  int number = 80;
+  int number = out.tls ? 443 : 80;
   if (!port.empty() && (!absl::SimpleAtoi(port, &number) || number < 1 || number > 65535)) {
     return absl::InvalidArgumentError(absl::StrCat("streaming URL \"", url, "\": bad port"));
   }
   out.port = std::to_string(number);
   return out;
+}
+
+int ChannelProtocolVersion(std::string_view protocol) {
+  absl::string_view name(protocol.data(), protocol.size());
+  if (!absl::ConsumeSuffix(&name, "channel.k8s.io")) return 0;
+  if (name.empty()) return 1;
+  int version = 0;
+  if (!absl::ConsumePrefix(&name, "v") || !absl::ConsumeSuffix(&name, ".") ||
+      !absl::SimpleAtoi(name, &version) || version < 1) {
+    return 0;
+  }
+  return version;
 }
 
 absl::StatusOr<int> ExitCodeFromStatus(std::string_view std_json) {

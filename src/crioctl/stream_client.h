@@ -1,10 +1,12 @@
 #pragma once
 
-// The client side of the streaming server's WebSocket protocols, shared by exec, attach
-// and port-forward: the URL an Exec, Attach or PortForward RPC returns, the exit status
-// a remote command ends with, and a session that wires a remote command to local
-// streams. docs/streaming.md describes the protocols; this side offers
-// v5.channel.k8s.io and v4.channel.k8s.io and uses whichever the server picks.
+// The client side of the streaming server's protocols, shared by exec, attach and
+// port-forward: the URL an Exec, Attach or PortForward RPC returns, the transport
+// (SPDY/3.1, as crictl by default, or WebSocket), the exit status a remote command ends
+// with, and a session that wires a remote command to local streams. docs/streaming.md
+// describes the protocols. Over a WebSocket this side offers v5.channel.k8s.io and
+// v4.channel.k8s.io; over SPDY v4, v3, v2 and channel.k8s.io, as kubectl does. It uses
+// whichever the server picks.
 
 #include <cstdint>
 #include <functional>
@@ -19,22 +21,41 @@
 
 namespace crio::ctl {
 
-/// The WebSocket subprotocols crioctl offers for exec and attach, preferred first. v5
-/// adds a signal for the end of stdin; a server without it picks v4.
+/// The channel protocols of exec and attach. Over a WebSocket, crioctl offers v5 then
+/// v4 (v5 adds a signal for the end of stdin; a server without it picks v4); over SPDY,
+/// where a stream's FIN ends stdin, v4 down to the first version.
 inline constexpr char kProtocolV5[] = "v5.channel.k8s.io";
 inline constexpr char kProtocolV4[] = "v4.channel.k8s.io";
+inline constexpr char kProtocolV3[] = "v3.channel.k8s.io";
+inline constexpr char kProtocolV2[] = "v2.channel.k8s.io";
+inline constexpr char kProtocolV1[] = "channel.k8s.io";
+
+/// How exec, attach and port-forward reach the streaming server (crictl's --transport).
+enum class StreamTransport {
+  kSpdy,       ///< an HTTP upgrade to SPDY/3.1, one SPDY stream per channel (crictl's default)
+  kWebSocket,  ///< a WebSocket, one channel byte in front of each message
+};
+
+/// "spdy" or "websocket", as crictl spells them.
+/// @return InvalidArgument for any other name
+absl::StatusOr<StreamTransport> ParseStreamTransport(std::string_view name);
 
 /// Where a streaming URL points.
 struct StreamUrl {
   std::string host;    ///< a name or an IP literal, without IPv6 brackets
-  std::string port;    ///< "80" when the URL names none
+  std::string port;    ///< "80" (http) or "443" (https) when the URL names none
   std::string target;  ///< the path and query, "/exec/TOKEN"
+  bool tls = false;    ///< an https URL: TLS, without verifying the server's certificate
 };
 
-/// Splits an http:// URL. A URL without scheme and host ("/exec/TOKEN") is taken
-/// relative to the kubelet's http://127.0.0.1:10250, as crictl takes it.
-/// @return InvalidArgument for a malformed URL; Unimplemented for https (no TLS here)
+/// Splits an http:// or https:// URL. A URL without scheme and host ("/exec/TOKEN") is
+/// taken relative to the kubelet's http://127.0.0.1:10250, as crictl takes it.
+/// @return InvalidArgument for a malformed URL
 absl::StatusOr<StreamUrl> ParseStreamUrl(std::string_view url);
+
+/// The version of a channel protocol: 5 for "v5.channel.k8s.io", 1 for
+/// "channel.k8s.io", 0 for anything else.
+int ChannelProtocolVersion(std::string_view protocol);
 
 /// The command's exit code from the status object (a metav1.Status in JSON) that ends a
 /// v4 or v5 stream: 0 for Success, the ExitCode cause of a NonZeroExitCode failure.
@@ -81,8 +102,11 @@ struct RemoteCommandOptions {
   /// Ctrl-P Ctrl-Q on stdin ends the session without ending the command, as in crictl
   /// (for a local terminal in raw mode, where Ctrl-C goes to the command).
   bool detach_keys = false;
-  /// The subprotocols to offer, preferred first.
-  std::vector<std::string> protocols = {kProtocolV5, kProtocolV4};
+  /// How to reach the server.
+  StreamTransport transport = StreamTransport::kSpdy;
+  /// The protocols to offer, preferred first; empty: the transport's own list (see
+  /// kProtocolV5).
+  std::vector<std::string> protocols;
 };
 
 /// How a remote command session ended.
@@ -90,12 +114,12 @@ struct RemoteCommandResult {
   int exit_code = 0;      ///< the command's; 0 for an attach, or after a detach
   bool detached = false;  ///< the detach keys ended the session
   int signal = 0;         ///< a signal that ended the session (the exit code is then 128+it)
-  std::string protocol;   ///< the subprotocol the server chose
+  std::string protocol;   ///< the protocol the server chose
 };
 
-/// Connects to an exec or attach URL and runs the session: our stdin to the command,
-/// its stdout and stderr to ours, terminal sizes on the resize channel, until the
-/// server reports the command's end.
+/// Connects to an exec or attach URL over options.transport and runs the session: our
+/// stdin to the command, its stdout and stderr to ours, terminal sizes on the resize
+/// channel, until the server reports the command's end.
 /// @return the outcome; Unavailable when the server cannot be reached, the server's
 ///     own code (NotFound for an unknown, expired or used URL) when it refuses the
 ///     connection, Unknown with the server's message when the command could not run

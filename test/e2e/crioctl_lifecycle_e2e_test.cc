@@ -1,7 +1,15 @@
 // crioctl's pod and container commands against the real daemon, with configs written
-// as JSON and YAML files, as an operator would drive it.
+// as JSON and YAML files, as an operator would drive it; and its streaming commands
+// (exec, port-forward) over both transports, plain and over https.
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +19,7 @@
 #include <vector>
 
 #include "lifecycle_fixture.h"
+#include "test_certs.h"
 
 namespace crio::e2e {
 namespace {
@@ -191,6 +200,223 @@ TEST_F(LifecycleTest, CrioctlDrivesAPodAndItsContainers) {
   out = crioctl({"pods", "-q"});
   EXPECT_EQ(out.out, "");
   ExpectNothingLeft();
+}
+
+// A command left running (crioctl port-forward), its output in files; ended by SIGTERM.
+class BackgroundCommand {
+ public:
+  BackgroundCommand(const std::vector<std::string>& argv, const std::string& dir)
+      : out_path_(dir + "/bg.out"), err_path_(dir + "/bg.err") {
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&files, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&files, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    if (::posix_spawn(&pid_, args[0], &files, nullptr, args.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&files);
+  }
+
+  ~BackgroundCommand() {
+    if (pid_ > 0) Stop();
+  }
+
+  // Sends SIGTERM and waits (at most 10 s, then SIGKILL). @return the exit code; -1
+  // when killed.
+  int Stop() {
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // Waits until stdout holds `needle` (at most 10 s). @return stdout then
+  std::string WaitForOutput(const std::string& needle) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::string out = Slurp(out_path_);
+    while (out.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      out = Slurp(out_path_);
+    }
+    return out;
+  }
+
+  std::string err() const { return Slurp(err_path_); }
+  bool started() const { return pid_ > 0; }
+
+ private:
+  std::string out_path_;
+  std::string err_path_;
+  pid_t pid_ = -1;
+};
+
+// Sends an HTTP/1.0 GET to 127.0.0.1:`port` and reads the answer until the server closes
+// (or 10 s pass).
+std::string HttpGet(std::uint16_t port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.0\r\n\r\n";
+    if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      pollfd pfd{fd, POLLIN, 0};
+      while (::poll(&pfd, 1, 10000) > 0) {
+        const ssize_t got = ::read(fd, buffer, sizeof(buffer));
+        if (got <= 0) break;
+        answer.append(buffer, static_cast<std::size_t>(got));
+      }
+    }
+  }
+  ::close(fd);
+  return answer;
+}
+
+class CrioctlStreamingTest : public LifecycleTest {
+ protected:
+  CommandOutput Crioctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {CRIOCTL_BIN, "-r", "unix://" + dirs_.socket()});
+    return RunCommand(args, {}, 60s);
+  }
+
+  // A pod running busybox httpd on 127.0.0.1:8080 (its network namespace), serving
+  // "hello from the pod"; sets pod_.
+  std::string HttpdContainer() {
+    const v1::PodSandboxConfig pod_config = PodConfig("cli-stream");
+    EXPECT_TRUE(RunPod(pod_config, &pod_).ok()) << daemon_->Log();
+    const v1::ContainerConfig config = ContainerConfig(
+        "httpd", {"sh", "-c",
+                  "mkdir -p /tmp/www && echo hello from the pod > /tmp/www/index.html && "
+                  "exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www"});
+    std::string id;
+    const grpc::Status created = Create(pod_, pod_config, config, &id);
+    EXPECT_TRUE(created.ok()) << created.error_message() << daemon_->Log();
+    const grpc::Status started = Start(id);
+    EXPECT_TRUE(started.ok()) << started.error_message() << daemon_->Log();
+    return id;
+  }
+
+  // exec with each transport: output, stderr, exit code, and stdin's end (from
+  // /dev/null) reaching `cat`.
+  void ExpectExecWorks(const std::string& id) {
+    for (const std::vector<std::string>& transport :
+         {std::vector<std::string>{}, std::vector<std::string>{"-r", "spdy"},
+          std::vector<std::string>{"--transport", "websocket"}}) {
+      const std::string name = transport.empty() ? "default" : transport[1];
+      std::vector<std::string> args = {"exec"};
+      args.insert(args.end(), transport.begin(), transport.end());
+      args.insert(args.end(), {id, "sh", "-c", "echo out; echo err >&2; exit 5"});
+      CommandOutput out = Crioctl(args);
+      EXPECT_EQ(out.exit_code, 5) << name << ": " << out.err << daemon_->Log();
+      EXPECT_EQ(out.out, "out\n") << name;
+      EXPECT_EQ(out.err, "err\n") << name;
+
+      args = {"exec", "-i"};
+      args.insert(args.end(), transport.begin(), transport.end());
+      args.insert(args.end(), {id, "sh", "-c", "cat; echo stdin ended"});
+      out = Crioctl(args);
+      EXPECT_EQ(out.exit_code, 0) << name << ": " << out.err;
+      EXPECT_EQ(out.out, "stdin ended\n") << name;
+    }
+  }
+
+  std::string pod_;
+};
+
+TEST_F(CrioctlStreamingTest, CrioctlExecsOverSpdyByDefaultAndOverWebSocket) {
+  const std::string id = HttpdContainer();
+  ExpectExecWorks(id);
+  // A container id prefix and a command's own flags, over SPDY.
+  const CommandOutput out = Crioctl({"exec", id.substr(0, 12), "ls", "-d", "/tmp/www"});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_EQ(out.out, "/tmp/www\n");
+  const CommandOutput bad = Crioctl({"exec", "-r", "http2", id, "true"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("unknown transport \"http2\": expected spdy or websocket"),
+            std::string::npos)
+      << bad.err;
+}
+
+TEST_F(CrioctlStreamingTest, CrioctlPortForwardsToAnHttpdInThePod) {
+  HttpdContainer();
+  for (const std::string transport : {"spdy", "websocket"}) {
+    BackgroundCommand forward({CRIOCTL_BIN, "-r", "unix://" + dirs_.socket(), "port-forward", "-r",
+                               transport, pod_, ":8080"},
+                              dirs_.root());
+    ASSERT_TRUE(forward.started());
+    const std::string announced = forward.WaitForOutput(" -> 8080\n");
+    const std::string prefix = "Forwarding from 127.0.0.1:";
+    ASSERT_EQ(announced.rfind(prefix, 0), 0u) << announced << forward.err();
+    const auto port = static_cast<std::uint16_t>(std::stoi(announced.substr(prefix.size())));
+    // httpd needs a moment to listen: a refused connection is reported and retried.
+    std::string answer;
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (answer.find("hello from the pod") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      answer = HttpGet(port, "/index.html");
+      if (answer.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_NE(answer.find(" 200 OK\r\n"), std::string::npos) << transport << ": " << answer;
+    EXPECT_NE(answer.find("hello from the pod"), std::string::npos)
+        << transport << ": " << answer << forward.err();
+    // Two connections at once: each gets its own URL and streams.
+    std::string first, second;
+    std::thread other([&] { second = HttpGet(port, "/index.html"); });
+    first = HttpGet(port, "/index.html");
+    other.join();
+    EXPECT_NE(first.find("hello from the pod"), std::string::npos) << transport << ": " << first;
+    EXPECT_NE(second.find("hello from the pod"), std::string::npos) << transport << ": " << second;
+    EXPECT_EQ(forward.Stop(), 0) << transport << ": " << forward.err();
+    EXPECT_NE(forward.WaitForOutput("Handling connection for")
+                  .find("Handling connection for " + std::to_string(port)),
+              std::string::npos);
+  }
+}
+
+// The daemon's streaming server with stream_enable_tls and a certificate crioctl cannot
+// verify (its CA is nowhere in the system's store): crioctl execs through the https://
+// URLs anyway, as crictl does.
+class CrioctlHttpsTest : public CrioctlStreamingTest {
+ protected:
+  void SetUp() override {
+    const streaming::testing::TestCert ca = streaming::testing::MakeTestCa();
+    const streaming::testing::TestCert server = streaming::testing::MakeServerCert(ca);
+    dirs_.Write("crioctl-tls/server.pem", server.cert_pem);
+    dirs_.Write("crioctl-tls/server-key.pem", server.key_pem);
+    dirs_.Write("crio.conf.d/20-crioctl-tls.conf",
+                "[crio.api]\nstream_enable_tls = true\nstream_tls_cert = \"" + dirs_.root() +
+                    "/crioctl-tls/server.pem\"\nstream_tls_key = \"" + dirs_.root() +
+                    "/crioctl-tls/server-key.pem\"\n");
+    LifecycleTest::SetUp();
+  }
+};
+
+TEST_F(CrioctlHttpsTest, CrioctlExecsOverHttpsWithBothTransports) {
+  const std::string id = HttpdContainer();
+  v1::ExecRequest request;
+  request.set_container_id(id);
+  request.add_cmd("true");
+  request.set_stdout(true);
+  v1::ExecResponse response;
+  ASSERT_TRUE(daemon_->runtime().Exec(Context().get(), request, &response).ok());
+  ASSERT_EQ(response.url().rfind("https://", 0), 0u) << response.url();
+  ExpectExecWorks(id);
 }
 
 }  // namespace

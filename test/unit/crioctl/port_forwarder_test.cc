@@ -1,5 +1,6 @@
-// crioctl port-forward's engine against the real streaming server: the fake backend's
-// pod "pod1" has an echo server on backend.echo_port(). Also the port arguments.
+// crioctl port-forward's engine against the real streaming server, over SPDY and over
+// a WebSocket, plain and with TLS: the fake backend's pod "pod1" has an echo server on
+// backend.echo_port(). Also the port arguments.
 
 #include "port_forwarder.h"
 
@@ -19,7 +20,8 @@ using ::crio::ctl::testing::ConnectLoopback;
 using ::crio::ctl::testing::ReadFor;
 using ::crio::ctl::testing::StreamingFixture;
 
-class PortForwarderTest : public ::testing::Test {
+// Each test runs over SPDY and over a WebSocket (the parameter).
+class PortForwarderTest : public ::testing::TestWithParam<StreamTransport> {
  protected:
   void SetUp() override { ASSERT_NE(fixture_.server, nullptr); }
 
@@ -32,12 +34,13 @@ class PortForwarderTest : public ::testing::Test {
   void Start(std::uint16_t remote, const std::string& pod_id = "pod1") {
     PortForwardOptions options;
     options.ports = {PortMapping{0, remote}};
+    options.transport = GetParam();
     options.out = &out_;
     options.err = &err_;
     options.url_for = [this, pod_id](std::uint16_t) -> absl::StatusOr<std::string> {
       ++urls_;
       if (fail_urls_) return absl::UnavailableError("port forward: no runtime");
-      return fixture_.PortForwardUrl(pod_id);
+      return (tls_fixture_ ? *tls_fixture_ : fixture_).PortForwardUrl(pod_id);
     };
     auto listening = PortForwarder::Listen(std::move(options));
     ASSERT_TRUE(listening.ok()) << listening.status();
@@ -64,9 +67,18 @@ class PortForwarderTest : public ::testing::Test {
   absl::Status run_status_;
   std::atomic<int> urls_{0};
   std::atomic<bool> fail_urls_{false};
+  std::unique_ptr<StreamingFixture> tls_fixture_;  // when set, its https URLs are used
 };
 
-TEST_F(PortForwarderTest, EachConnectionReachesThePodsPort) {
+std::string TransportName(const ::testing::TestParamInfo<StreamTransport>& info) {
+  return info.param == StreamTransport::kSpdy ? "Spdy" : "WebSocket";
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, PortForwarderTest,
+                         ::testing::Values(StreamTransport::kSpdy, StreamTransport::kWebSocket),
+                         TransportName);
+
+TEST_P(PortForwarderTest, EachConnectionReachesThePodsPort) {
   const auto echo = static_cast<std::uint16_t>(fixture_.backend.echo_port());
   Start(echo);
   EXPECT_EQ(out_.str(),
@@ -95,7 +107,7 @@ TEST_F(PortForwarderTest, EachConnectionReachesThePodsPort) {
   EXPECT_EQ(err_.str(), "");
 }
 
-TEST_F(PortForwarderTest, APortNothingListensOnEndsThatConnectionWithTheError) {
+TEST_P(PortForwarderTest, APortNothingListensOnEndsThatConnectionWithTheError) {
   Start(9);
   OwnedFd conn = ConnectLoopback(local_port_);
   ASSERT_GE(conn.get(), 0);
@@ -109,7 +121,7 @@ TEST_F(PortForwarderTest, APortNothingListensOnEndsThatConnectionWithTheError) {
   EXPECT_NE(err.find("error forwarding port 9 to pod pod1"), std::string::npos) << err;
 }
 
-TEST_F(PortForwarderTest, AFailedRpcEndsThatConnectionOnly) {
+TEST_P(PortForwarderTest, AFailedRpcEndsThatConnectionOnly) {
   const auto echo = static_cast<std::uint16_t>(fixture_.backend.echo_port());
   Start(echo);
   fail_urls_ = true;
@@ -126,7 +138,7 @@ TEST_F(PortForwarderTest, AFailedRpcEndsThatConnectionOnly) {
   EXPECT_NE(err_.str().find("port forward: no runtime"), std::string::npos) << err_.str();
 }
 
-TEST_F(PortForwarderTest, StopEndsOpenConnections) {
+TEST_P(PortForwarderTest, StopEndsOpenConnections) {
   const auto echo = static_cast<std::uint16_t>(fixture_.backend.echo_port());
   Start(echo);
   OwnedFd conn = ConnectLoopback(local_port_);
@@ -138,7 +150,46 @@ TEST_F(PortForwarderTest, StopEndsOpenConnections) {
   EXPECT_FALSE(ConnectLoopback(local_port_).get() >= 0) << "no longer listening";
 }
 
-TEST_F(PortForwarderTest, APortInUseIsRefusedBeforeAnythingRuns) {
+TEST_P(PortForwarderTest, HttpsConnectionsGoThroughTls) {
+  tls_fixture_ = std::make_unique<StreamingFixture>(/*tls=*/true);
+  ASSERT_NE(tls_fixture_->server, nullptr);
+  ASSERT_EQ(tls_fixture_->server->BaseUrl().rfind("https://", 0), 0u);
+  Start(static_cast<std::uint16_t>(tls_fixture_->backend.echo_port()));
+  OwnedFd first = ConnectLoopback(local_port_);
+  OwnedFd second = ConnectLoopback(local_port_);
+  ASSERT_GE(first.get(), 0);
+  ASSERT_GE(second.get(), 0);
+  ASSERT_EQ(::write(first.get(), "secret", 6), 6);
+  ASSERT_EQ(::write(second.get(), "other", 5), 5);
+  EXPECT_EQ(ReadFor(first.get(), 6), "secret");
+  EXPECT_EQ(ReadFor(second.get(), 5), "other");
+  first.Reset();
+  second.Reset();
+  Finish();
+  EXPECT_EQ(urls_, 2);
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_P(PortForwarderTest, ALocalHalfCloseReachesThePodOverSpdy) {
+  const auto echo = static_cast<std::uint16_t>(fixture_.backend.echo_port());
+  Start(echo);
+  OwnedFd conn = ConnectLoopback(local_port_);
+  ASSERT_GE(conn.get(), 0);
+  ASSERT_EQ(::write(conn.get(), "last words", 10), 10);
+  ASSERT_EQ(::shutdown(conn.get(), SHUT_WR), 0);
+  // Read until the end: the echo server closes once it saw ours.
+  const std::string answer = ReadFor(conn.get(), 11);
+  if (GetParam() == StreamTransport::kSpdy) {
+    EXPECT_EQ(answer, "last words") << "the pod's side answers after our end";
+  } else {
+    EXPECT_LE(answer.size(), 10u) << "a WebSocket cannot close one way: the connection ends";
+  }
+  conn.Reset();
+  Finish();
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_P(PortForwarderTest, APortInUseIsRefusedBeforeAnythingRuns) {
   const auto echo = static_cast<std::uint16_t>(fixture_.backend.echo_port());
   PortForwardOptions options;
   options.ports = {PortMapping{0, 80}, PortMapping{echo, 80}};  // the echo server has it

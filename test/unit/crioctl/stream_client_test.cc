@@ -1,5 +1,6 @@
-// The exec/attach WebSocket client against the real streaming server and its fake
-// backend, and the pure pieces: URLs, exit statuses, the detach keys.
+// The exec/attach client against the real streaming server and its fake backend, over
+// both transports (SPDY and WebSocket) and over TLS, and the pure pieces: URLs,
+// transports, exit statuses, the detach keys.
 
 #include "stream_client.h"
 
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "stream_test_util.h"
+#include "tls_proxy.h"
 
 namespace crio::ctl {
 namespace {
@@ -18,47 +20,61 @@ namespace {
 using ::crio::ctl::testing::Pipe;
 using ::crio::ctl::testing::StreamingFixture;
 
-class StreamClientTest : public ::testing::Test {
+std::string TransportName(const ::testing::TestParamInfo<StreamTransport>& info) {
+  return info.param == StreamTransport::kSpdy ? "Spdy" : "WebSocket";
+}
+
+// Each test runs over SPDY and over a WebSocket (the parameter).
+class StreamClientTest : public ::testing::TestWithParam<StreamTransport> {
  protected:
   void SetUp() override { ASSERT_NE(fixture_.server, nullptr); }
 
   RemoteCommandOptions Options() {
     RemoteCommandOptions options;
+    options.transport = GetParam();
     options.out = &out_;
     options.err = &err_;
     return options;
   }
+
+  bool spdy() const { return GetParam() == StreamTransport::kSpdy; }
 
   StreamingFixture fixture_;
   std::ostringstream out_;
   std::ostringstream err_;
 };
 
-TEST_F(StreamClientTest, ExecCopiesOutputAndEndsWithSuccess) {
+INSTANTIATE_TEST_SUITE_P(Transports, StreamClientTest,
+                         ::testing::Values(StreamTransport::kSpdy, StreamTransport::kWebSocket),
+                         TransportName);
+
+TEST_P(StreamClientTest, ExecCopiesOutputAndEndsWithSuccess) {
   const auto ended = RunRemoteCommand(fixture_.ExecUrl({"echo", "hello", "world"}), Options());
   ASSERT_TRUE(ended.ok()) << ended.status();
   EXPECT_EQ(ended->exit_code, 0);
-  EXPECT_EQ(ended->protocol, kProtocolV5) << "the newest protocol both sides speak";
+  // The newest protocol both sides speak: v5 adds nothing to SPDY, which kubectl and
+  // crictl speak in v4.
+  EXPECT_EQ(ended->protocol, spdy() ? kProtocolV4 : kProtocolV5);
   EXPECT_EQ(out_.str(), "hello world\n");
   EXPECT_EQ(err_.str(), "to stderr\n");
   EXPECT_EQ(fixture_.backend.last_exec().container_id, "c1");
 }
 
-TEST_F(StreamClientTest, ANonZeroExitCodeIsTheResult) {
+TEST_P(StreamClientTest, ANonZeroExitCodeIsTheResult) {
   const auto ended = RunRemoteCommand(fixture_.ExecUrl({"exit", "42"}), Options());
   ASSERT_TRUE(ended.ok()) << ended.status();
   EXPECT_EQ(ended->exit_code, 42);
   EXPECT_EQ(out_.str(), "");
 }
 
-TEST_F(StreamClientTest, ACommandThatCannotRunIsAnErrorWithTheServersMessage) {
+TEST_P(StreamClientTest, ACommandThatCannotRunIsAnErrorWithTheServersMessage) {
   const auto ended = RunRemoteCommand(fixture_.ExecUrl({"fail"}), Options());
   ASSERT_FALSE(ended.ok());
   EXPECT_EQ(ended.status().code(), absl::StatusCode::kUnknown);
   EXPECT_EQ(ended.status().message(), "Internal error occurred: container \"c1\" is not running");
 }
 
-TEST_F(StreamClientTest, StdinIsPipedAndItsEndClosesTheCommandsStdin) {
+TEST_P(StreamClientTest, StdinIsPipedAndItsEndClosesTheCommandsStdin) {
   Pipe in;
   ASSERT_TRUE(in.Write("line one\n"));
   ASSERT_TRUE(in.Write("line two\n"));
@@ -72,7 +88,7 @@ TEST_F(StreamClientTest, StdinIsPipedAndItsEndClosesTheCommandsStdin) {
   EXPECT_EQ(out_.str(), "line one\nline two\n");
 }
 
-TEST_F(StreamClientTest, LargeStdinArrivesWhole) {
+TEST_P(StreamClientTest, LargeStdinArrivesWhole) {
   // More than the client keeps in flight and the server buffers: flow control both ways.
   std::string data;
   for (int i = 0; data.size() < 3 * 1024 * 1024; ++i) data += std::to_string(i) + "\n";
@@ -86,21 +102,32 @@ TEST_F(StreamClientTest, LargeStdinArrivesWhole) {
   options.stdin_fd = in.read_end.get();
   const auto ended = RunRemoteCommand(fixture_.ExecUrl({"cat"}, true), options);
   writer.join();
-  ASSERT_TRUE(ended.ok()) << ended.status();
+  ASSERT_TRUE(ended.ok()) << ended.status() << " after " << out_.str().size() << " bytes";
   EXPECT_EQ(out_.str().size(), data.size());
   EXPECT_TRUE(out_.str() == data);
 }
 
-TEST_F(StreamClientTest, AServerWithoutV5IsSpokenToInV4) {
+TEST_P(StreamClientTest, AServerThatPicksAnOlderProtocolIsSpokenToInIt) {
+  // WebSocket v4 cannot end stdin; SPDY v3 ends with text instead of a status object.
+  const std::string older = spdy() ? kProtocolV3 : kProtocolV4;
   RemoteCommandOptions options = Options();
-  options.protocols = {kProtocolV4};
-  const auto ended = RunRemoteCommand(fixture_.ExecUrl({"exit", "3"}), options);
+  options.protocols = {older};
+  auto ended = RunRemoteCommand(fixture_.ExecUrl({"exit", "3"}), options);
   ASSERT_TRUE(ended.ok()) << ended.status();
-  EXPECT_EQ(ended->protocol, kProtocolV4);
+  EXPECT_EQ(ended->protocol, older);
   EXPECT_EQ(ended->exit_code, 3);
+  ended = RunRemoteCommand(fixture_.ExecUrl({"echo", "x"}), options);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->exit_code, 0);
+  EXPECT_EQ(out_.str(), "x\n");
+  const auto failed = RunRemoteCommand(fixture_.ExecUrl({"fail"}), options);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnknown);
+  EXPECT_NE(failed.status().message().find("container \"c1\" is not running"), std::string::npos)
+      << failed.status();
 }
 
-TEST_F(StreamClientTest, AttachConnectsToTheContainersStdio) {
+TEST_P(StreamClientTest, AttachConnectsToTheContainersStdio) {
   Pipe in;
   ASSERT_TRUE(in.Write("typed\n"));
   in.write_end.Reset();
@@ -113,7 +140,7 @@ TEST_F(StreamClientTest, AttachConnectsToTheContainersStdio) {
   EXPECT_EQ(out_.str(), "attached to c2\ntyped\n");
 }
 
-TEST_F(StreamClientTest, ATerminalGetsItsSizeAtTheStartAndOnSigwinch) {
+TEST_P(StreamClientTest, ATerminalGetsItsSizeAtTheStartAndOnSigwinch) {
   RemoteCommandOptions options = Options();
   options.tty = true;
   options.handle_signals = true;
@@ -139,7 +166,7 @@ TEST_F(StreamClientTest, ATerminalGetsItsSizeAtTheStartAndOnSigwinch) {
   EXPECT_TRUE(fixture_.backend.last_exec().tty);
 }
 
-TEST_F(StreamClientTest, TheDetachKeysEndTheSessionWithoutAnExitStatus) {
+TEST_P(StreamClientTest, TheDetachKeysEndTheSessionWithoutAnExitStatus) {
   Pipe in;
   ASSERT_TRUE(in.Write("abc\x10\x11"));  // Ctrl-P Ctrl-Q; the pipe stays open
   RemoteCommandOptions options = Options();
@@ -153,7 +180,7 @@ TEST_F(StreamClientTest, TheDetachKeysEndTheSessionWithoutAnExitStatus) {
   EXPECT_EQ(ended->exit_code, 0);
 }
 
-TEST_F(StreamClientTest, AUsedUrlIsRefusedClearly) {
+TEST_P(StreamClientTest, AUsedUrlIsRefusedClearly) {
   const std::string url = fixture_.ExecUrl({"echo", "x"});
   ASSERT_TRUE(RunRemoteCommand(url, Options()).ok());
   const auto again = RunRemoteCommand(url, Options());
@@ -166,12 +193,60 @@ TEST_F(StreamClientTest, AUsedUrlIsRefusedClearly) {
       << "the token is not printed: " << message;
 }
 
-TEST_F(StreamClientTest, NoServerIsUnavailable) {
+TEST_P(StreamClientTest, NoServerIsUnavailable) {
   const auto ended = RunRemoteCommand(
       "http://127.0.0.1:" + std::to_string(testing::UnusedPort()) + "/exec/abc", Options());
   ASSERT_FALSE(ended.ok());
   EXPECT_EQ(ended.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(ended.status().message().find("connecting to the streaming server at 127.0.0.1:"),
+            std::string::npos)
+      << ended.status();
+}
+
+TEST_P(StreamClientTest, AnHttpsServerIsReachedWithoutVerifyingItsCertificate) {
+  // The server's CA is trusted nowhere: a client that verified it would fail.
+  StreamingFixture tls(/*tls=*/true);
+  ASSERT_NE(tls.server, nullptr);
+  std::string url = tls.ExecUrl({"echo", "over", "tls"});
+  ASSERT_EQ(url.rfind("https://127.0.0.1:", 0), 0u) << url;
+  auto ended = RunRemoteCommand(url, Options());
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->exit_code, 0);
+  EXPECT_EQ(out_.str(), "over tls\n");
+  EXPECT_EQ(err_.str(), "to stderr\n");
+
+  Pipe in;
+  ASSERT_TRUE(in.Write("typed\n"));
+  in.write_end.Reset();
+  RemoteCommandOptions options = Options();
+  options.stdin = true;
+  options.stdin_fd = in.read_end.get();
+  ended = RunRemoteCommand(tls.ExecUrl({"cat"}, /*stdin=*/true), options);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->exit_code, 0);
+  EXPECT_EQ(out_.str(), "over tls\ntyped\n");
+}
+
+TEST_P(StreamClientTest, TheTlsServerNameIsTheHostNeverAnAddress) {
+  testing::TlsProxy proxy(testing::PortOf(fixture_.server->BaseUrl()));
+  ASSERT_NE(proxy.port(), 0);
+  for (const char* host : {"localhost", "127.0.0.1"}) {
+    const auto ended =
+        RunRemoteCommand(proxy.Https(fixture_.ExecUrl({"exit", "9"}), host), Options());
+    ASSERT_TRUE(ended.ok()) << host << ": " << ended.status();
+    EXPECT_EQ(ended->exit_code, 9) << host;
+  }
+  const std::vector<std::string> want = {"localhost", ""};
+  EXPECT_EQ(proxy.server_names(), want) << "RFC 6066: no address as server name";
+}
+
+TEST_P(StreamClientTest, AnHttpsUrlToAPlainServerFailsItsHandshake) {
+  std::string url = fixture_.ExecUrl({"echo", "x"});
+  url.replace(0, 4, "https");
+  const auto ended = RunRemoteCommand(url, Options());
+  ASSERT_FALSE(ended.ok());
+  EXPECT_EQ(ended.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(ended.status().message().find("TLS handshake with the streaming server at 127.0.0.1:"),
             std::string::npos)
       << ended.status();
 }
@@ -193,18 +268,56 @@ TEST(ParseStreamUrlTest, SplitsHostPortAndTarget) {
   EXPECT_EQ(url->port, "80");
   EXPECT_EQ(url->target, "/");
 
+  EXPECT_FALSE(url->tls);
+
   url = ParseStreamUrl("/exec/tok");
   ASSERT_TRUE(url.ok()) << url.status();
   EXPECT_EQ(url->host, "127.0.0.1");
   EXPECT_EQ(url->port, "10250") << "crictl's default: the kubelet";
+  EXPECT_FALSE(url->tls);
+}
+
+TEST(ParseStreamUrlTest, TakesHttps) {
+  auto url = ParseStreamUrl("https://node.example:10250/exec/tok");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(url->host, "node.example");
+  EXPECT_EQ(url->port, "10250");
+  EXPECT_EQ(url->target, "/exec/tok");
+  url = ParseStreamUrl("https://[fd00::1]/portforward/t");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(url->host, "fd00::1");
+  EXPECT_EQ(url->port, "443");
 }
 
 TEST(ParseStreamUrlTest, RefusesWhatItCannotReach) {
-  EXPECT_EQ(ParseStreamUrl("https://127.0.0.1:1/exec/t").status().code(),
-            absl::StatusCode::kUnimplemented);
-  for (const char* bad : {"", "ftp://x/", "http://", "http://:80/x", "http://h:0/x",
-                          "http://h:99999/x", "http://h:x/", "http://u@h/x", "http://[::1/x"}) {
+  for (const char* bad :
+       {"", "ftp://x/", "http://", "https://", "http://:80/x", "http://h:0/x", "http://h:99999/x",
+        "http://h:x/", "http://u@h/x", "http://[::1/x", "https://h:0/x"}) {
     EXPECT_EQ(ParseStreamUrl(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(ParseStreamTransportTest, ReadsCrictlsNames) {
+  EXPECT_EQ(ParseStreamTransport("spdy").value(), StreamTransport::kSpdy);
+  EXPECT_EQ(ParseStreamTransport("websocket").value(), StreamTransport::kWebSocket);
+  for (const char* bad : {"", "SPDY", "ws", "http"}) {
+    const auto parsed = ParseStreamTransport(bad);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(parsed.status().message(),
+              std::string("unknown transport \"") + bad + "\": expected spdy or websocket");
+  }
+}
+
+TEST(ChannelProtocolVersionTest, ReadsTheNumber) {
+  EXPECT_EQ(ChannelProtocolVersion(kProtocolV5), 5);
+  EXPECT_EQ(ChannelProtocolVersion(kProtocolV4), 4);
+  EXPECT_EQ(ChannelProtocolVersion(kProtocolV2), 2);
+  EXPECT_EQ(ChannelProtocolVersion(kProtocolV1), 1);
+  for (const char* other : {"", "portforward.k8s.io", "v4.base64.channel.k8s.io",
+                            "vx.channel.k8s.io", "v0.channel.k8s.io", "xchannel.k8s.io"}) {
+    EXPECT_EQ(ChannelProtocolVersion(other), 0) << other;
   }
 }
 

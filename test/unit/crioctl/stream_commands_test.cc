@@ -1,6 +1,7 @@
 // crioctl exec, attach and port-forward as commands: a CRI runtime on a unix socket
 // whose Exec, Attach and PortForward return URLs of the real streaming server (with
-// the streaming module's fake backend), and the requests they send.
+// the streaming module's fake backend), and the requests they send. The session tests
+// run with each transport; the --transport tests look at the upgrade requests.
 
 #include <gtest/gtest.h>
 #include <pty.h>
@@ -18,6 +19,7 @@ namespace crio::ctl {
 namespace {
 
 using ::crio::ctl::testing::Pipe;
+using ::crio::ctl::testing::RecordingHttpServer;
 using ::crio::ctl::testing::StreamingFixture;
 using ::crio::ctl::testing::TempDir;
 namespace v1 = ::runtime::v1;
@@ -59,6 +61,10 @@ class StreamingRuntime final : public v1::RuntimeService::Service {
                       v1::AttachResponse* response) override {
     std::lock_guard lock(mu);
     last_attach = *request;
+    if (!exec_url.empty()) {
+      response->set_url(exec_url);
+      return grpc::Status::OK;
+    }
     streaming::AttachSpec spec;
     spec.container_id = request->container_id();
     spec.tty = request->tty();
@@ -68,11 +74,25 @@ class StreamingRuntime final : public v1::RuntimeService::Service {
     return Url(spec, response);
   }
 
+  grpc::Status PortForward(grpc::ServerContext*, const v1::PortForwardRequest* request,
+                           v1::PortForwardResponse* response) override {
+    std::lock_guard lock(mu);
+    ++port_forwards;
+    if (!exec_url.empty()) {
+      response->set_url(exec_url);
+      return grpc::Status::OK;
+    }
+    streaming::PortForwardSpec spec;
+    spec.pod_id = request->pod_sandbox_id();
+    return Url(spec, response);
+  }
+
   std::mutex mu;
   v1::ExecRequest last_exec;
   v1::ExecSyncRequest last_exec_sync;
   v1::AttachRequest last_attach;
-  std::string exec_url;  ///< returned instead of a fresh one when set
+  std::string exec_url;  ///< returned by Exec and Attach instead of a fresh one when set
+  int port_forwards = 0;
 
  private:
   template <typename Spec, typename Response>
@@ -109,7 +129,11 @@ class StreamCommandsTest : public ::testing::Test {
     if (server_) server_->Shutdown(std::chrono::system_clock::now());
   }
 
+  // Runs crioctl with `args`; exec and attach get transport_args_ after their name.
   Invocation Cli(std::vector<std::string> args, int in_fd = -1) {
+    if (!args.empty() && (args[0] == "exec" || args[0] == "attach")) {
+      args.insert(args.begin() + 1, transport_args_.begin(), transport_args_.end());
+    }
     CLI::App app{"crioctl"};
     app.require_subcommand(1);
     Globals globals;
@@ -138,9 +162,30 @@ class StreamCommandsTest : public ::testing::Test {
   TempDir dir_;
   std::string socket_;
   std::unique_ptr<grpc::Server> server_;
+  std::vector<std::string> transport_args_;
 };
 
-TEST_F(StreamCommandsTest, ExecStreamsByDefaultAsCrictlDoes) {
+// The session tests, with "-r spdy", "--transport websocket" and no flag (spdy).
+class StreamSessionCommandsTest : public StreamCommandsTest,
+                                  public ::testing::WithParamInterface<std::vector<std::string>> {
+ protected:
+  void SetUp() override {
+    StreamCommandsTest::SetUp();
+    transport_args_ = GetParam();
+  }
+};
+
+std::string FlagName(const ::testing::TestParamInfo<std::vector<std::string>>& param) {
+  return param.param.empty() ? std::string("Default") : "Flag_" + param.param[1];
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, StreamSessionCommandsTest,
+                         ::testing::Values(std::vector<std::string>{},
+                                           std::vector<std::string>{"-r", "spdy"},
+                                           std::vector<std::string>{"--transport", "websocket"}),
+                         FlagName);
+
+TEST_P(StreamSessionCommandsTest, ExecStreamsByDefaultAsCrictlDoes) {
   const Invocation exec = Cli({"exec", "c1", "echo", "-n", "hello"});
   EXPECT_EQ(exec.exit_code, 0) << exec.err;
   EXPECT_EQ(exec.out, "-n hello\n") << "the command's flags are its own";
@@ -156,14 +201,14 @@ TEST_F(StreamCommandsTest, ExecStreamsByDefaultAsCrictlDoes) {
   EXPECT_EQ(runtime_.last_exec_sync.container_id(), "") << "no ExecSync";
 }
 
-TEST_F(StreamCommandsTest, ExecExitsWithTheCommandsCode) {
+TEST_P(StreamSessionCommandsTest, ExecExitsWithTheCommandsCode) {
   const Invocation exec = Cli({"exec", "c1", "exit", "7"});
   EXPECT_EQ(exec.exit_code, 7);
   EXPECT_EQ(exec.out, "");
   EXPECT_EQ(exec.err, "");
 }
 
-TEST_F(StreamCommandsTest, ExecReportsACommandThatCannotRun) {
+TEST_P(StreamSessionCommandsTest, ExecReportsACommandThatCannotRun) {
   const Invocation exec = Cli({"exec", "c1", "fail"});
   EXPECT_EQ(exec.exit_code, 1);
   EXPECT_EQ(exec.err,
@@ -171,7 +216,7 @@ TEST_F(StreamCommandsTest, ExecReportsACommandThatCannotRun) {
             "running\n");
 }
 
-TEST_F(StreamCommandsTest, ExecInteractivePipesStdin) {
+TEST_P(StreamSessionCommandsTest, ExecInteractivePipesStdin) {
   Pipe in;
   ASSERT_TRUE(in.Write("from stdin\n"));
   in.write_end.Reset();
@@ -182,7 +227,7 @@ TEST_F(StreamCommandsTest, ExecInteractivePipesStdin) {
   EXPECT_FALSE(runtime_.last_exec.tty());
 }
 
-TEST_F(StreamCommandsTest, ExecTtyWithoutATerminalStillAsksForOne) {
+TEST_P(StreamSessionCommandsTest, ExecTtyWithoutATerminalStillAsksForOne) {
   const Invocation exec = Cli({"exec", "-t", "c1", "echo", "x"});
   EXPECT_EQ(exec.exit_code, 0) << exec.err;
   EXPECT_EQ(exec.out, "x\n");
@@ -191,7 +236,7 @@ TEST_F(StreamCommandsTest, ExecTtyWithoutATerminalStillAsksForOne) {
   EXPECT_FALSE(runtime_.last_exec.stderr());
 }
 
-TEST_F(StreamCommandsTest, ExecItOnATerminalGoesRawAndRestoresIt) {
+TEST_P(StreamSessionCommandsTest, ExecItOnATerminalGoesRawAndRestoresIt) {
   int master = -1;
   int replica = -1;
   winsize size{};
@@ -223,7 +268,7 @@ TEST_F(StreamCommandsTest, ExecItOnATerminalGoesRawAndRestoresIt) {
   EXPECT_EQ(after.c_oflag, before.c_oflag);
 }
 
-TEST_F(StreamCommandsTest, SyncAndTimeoutUseExecSync) {
+TEST_P(StreamSessionCommandsTest, SyncAndTimeoutUseExecSync) {
   Invocation exec = Cli({"exec", "-s", "c1", "ls"});
   EXPECT_EQ(exec.exit_code, 4);
   EXPECT_EQ(exec.out, "synchronously\n");
@@ -244,7 +289,7 @@ TEST_F(StreamCommandsTest, ExecRefusesFlagsThatDoNotGoTogether) {
   EXPECT_EQ(runtime_.last_exec_sync.container_id(), "");
 }
 
-TEST_F(StreamCommandsTest, ARefusedUrlIsAClearError) {
+TEST_P(StreamSessionCommandsTest, ARefusedUrlIsAClearError) {
   runtime_.exec_url = fixture_.server->BaseUrl() + "/exec/notatoken";
   const Invocation exec = Cli({"exec", "c1", "echo"});
   EXPECT_EQ(exec.exit_code, 1);
@@ -254,7 +299,7 @@ TEST_F(StreamCommandsTest, ARefusedUrlIsAClearError) {
   EXPECT_NE(exec.err.find("404 Not Found"), std::string::npos) << exec.err;
 }
 
-TEST_F(StreamCommandsTest, AttachConnectsToTheContainer) {
+TEST_P(StreamSessionCommandsTest, AttachConnectsToTheContainer) {
   Pipe in;
   ASSERT_TRUE(in.Write("hello\n"));
   in.write_end.Reset();
@@ -276,6 +321,68 @@ TEST_F(StreamCommandsTest, PortForwardChecksItsPortsFirst) {
   forward = Cli({"port-forward", "pod1"});
   EXPECT_NE(forward.exit_code, 0);
   EXPECT_NE(forward.err.find("PORTS is required"), std::string::npos) << forward.err;
+}
+
+TEST_F(StreamCommandsTest, TheTransportIsSpdyByDefaultAndWebSocketOnRequest) {
+  RecordingHttpServer http;
+  runtime_.exec_url = http.Url("/exec/token");
+  // The recording server refuses every upgrade: each command fails once it asked.
+  Invocation exec = Cli({"exec", "c1", "echo"});
+  EXPECT_EQ(exec.exit_code, 1);
+  EXPECT_NE(exec.err.find("404 Not Found (404 page not found)"), std::string::npos) << exec.err;
+  std::string request = http.last_request();
+  EXPECT_EQ(request.rfind("POST /exec/token HTTP/1.1\r\n", 0), 0u) << request;
+  EXPECT_NE(request.find("\r\nUpgrade: SPDY/3.1"), std::string::npos) << request;
+  EXPECT_NE(request.find("\r\nX-Stream-Protocol-Version: v4.channel.k8s.io"), std::string::npos)
+      << request;
+  EXPECT_NE(request.find("\r\nX-Stream-Protocol-Version: channel.k8s.io"), std::string::npos)
+      << request;
+
+  exec = Cli({"exec", "-r", "websocket", "c1", "echo"});
+  EXPECT_EQ(exec.exit_code, 1);
+  request = http.last_request();
+  EXPECT_EQ(request.rfind("GET /exec/token HTTP/1.1\r\n", 0), 0u) << request;
+  EXPECT_NE(request.find("\r\nUpgrade: websocket"), std::string::npos) << request;
+  EXPECT_NE(request.find("v5.channel.k8s.io, v4.channel.k8s.io"), std::string::npos) << request;
+
+  const Invocation attach = Cli({"attach", "--transport", "websocket", "c2"});
+  EXPECT_EQ(attach.exit_code, 1);
+  EXPECT_NE(attach.err.find("attaching to container c2: the streaming server"), std::string::npos)
+      << attach.err;
+  EXPECT_NE(http.last_request().find("\r\nUpgrade: websocket"), std::string::npos);
+  EXPECT_EQ(Cli({"attach", "c2"}).exit_code, 1);
+  EXPECT_NE(http.last_request().find("\r\nUpgrade: SPDY/3.1"), std::string::npos);
+}
+
+TEST_F(StreamCommandsTest, PortForwardTakesTheTransportFlag) {
+  // A local port in use ends the command before it forwards anything (the forwarder
+  // tests run both transports): the flag is taken, and the command gets as far as
+  // listening.
+  const std::string busy = std::to_string(fixture_.backend.echo_port());
+  for (const char* transport : {"", "spdy", "websocket"}) {
+    std::vector<std::string> args = {"port-forward", "pod1", busy + ":80"};
+    if (*transport != '\0') args.insert(args.begin() + 1, {"--transport", transport});
+    const Invocation forward = Cli(args);
+    EXPECT_EQ(forward.exit_code, 1) << transport;
+    EXPECT_EQ(forward.err, "listening on 127.0.0.1:" + busy + ": Address already in use\n")
+        << transport;
+  }
+}
+
+TEST_F(StreamCommandsTest, ABadTransportIsAUsageError) {
+  for (const std::string command : {"exec", "attach", "port-forward"}) {
+    std::vector<std::string> args = {command, "-r", "quic", "c1"};
+    if (command == "exec") args.push_back("ls");
+    if (command == "port-forward") args.push_back("80");
+    const Invocation run = Cli(args);
+    EXPECT_NE(run.exit_code, 0) << command;
+    EXPECT_NE(run.err.find("unknown transport \"quic\": expected spdy or websocket"),
+              std::string::npos)
+        << command << ": " << run.err;
+  }
+  EXPECT_EQ(runtime_.last_exec.container_id(), "") << "no RPC";
+  EXPECT_EQ(runtime_.last_attach.container_id(), "");
+  EXPECT_EQ(runtime_.port_forwards, 0);
 }
 
 }  // namespace

@@ -11,22 +11,39 @@
 #include <unistd.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <fstream>
 
 #include "crio/common/owned_fd.h"
 #include "crio/streaming/server.h"
 #include "fake_backend.h"
+#include "fake_cri_server.h"
+#include "test_certs.h"
 
 namespace crio::ctl::testing {
 
 /// The streaming server on 127.0.0.1:0 with a FakeBackend: "echo", "exit N", "fail",
 /// "cat", "resize" commands; attach echoes stdin; pod "pod1" has an echo server on
-/// backend.echo_port().
+/// backend.echo_port(). With `tls`, it serves https only, with a certificate from a
+/// throwaway CA that no client trusts.
 class StreamingFixture {
  public:
-  StreamingFixture() {
-    auto started = streaming::Server::Start(streaming::ServerOptions{}, backend);
+  explicit StreamingFixture(bool tls = false) {
+    streaming::ServerOptions options;
+    if (tls) {
+      const streaming::testing::TestCert ca = streaming::testing::MakeTestCa();
+      const streaming::testing::TestCert cert = streaming::testing::MakeServerCert(ca);
+      options.enable_tls = true;
+      options.tls_cert = cert_dir_.path() + "/server.pem";
+      options.tls_key = cert_dir_.path() + "/server-key.pem";
+      std::ofstream(options.tls_cert) << cert.cert_pem;
+      std::ofstream(options.tls_key) << cert.key_pem;
+    }
+    auto started = streaming::Server::Start(options, backend);
     if (started.ok()) server = std::move(*started);
   }
 
@@ -58,7 +75,15 @@ class StreamingFixture {
 
   streaming::testing::FakeBackend backend;
   std::unique_ptr<streaming::Server> server;
+
+ private:
+  TempDir cert_dir_;  // the server's certificate and key, with tls
 };
+
+/// The port of an "http://host:PORT" URL.
+inline std::uint16_t PortOf(const std::string& base_url) {
+  return static_cast<std::uint16_t>(std::stoi(base_url.substr(base_url.rfind(':') + 1)));
+}
 
 /// A pipe; either end may be closed early.
 struct Pipe {
@@ -112,5 +137,71 @@ inline std::uint16_t UnusedPort() {
   ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
   return ntohs(addr.sin_port);
 }
+
+/// An HTTP server on 127.0.0.1 that answers every request with 404 and keeps the
+/// request heads, to see how a client asked.
+class RecordingHttpServer {
+ public:
+  RecordingHttpServer() : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(listener_.get(), 8) != 0 ||
+        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+
+  ~RecordingHttpServer() {
+    ::shutdown(listener_.get(), SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// "http://127.0.0.1:PORT/exec/TOKEN".
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+  /// The head of the last request ("" before the first).
+  std::string last_request() {
+    std::lock_guard lock(mu_);
+    return last_;
+  }
+
+ private:
+  void Serve() {
+    while (true) {
+      OwnedFd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (conn.get() < 0) return;
+      std::string head;
+      char buffer[4096];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        pollfd pfd{conn.get(), POLLIN, 0};
+        if (::poll(&pfd, 1, 10000) <= 0) break;
+        const ssize_t got = ::read(conn.get(), buffer, sizeof(buffer));
+        if (got <= 0) break;
+        head.append(buffer, static_cast<std::size_t>(got));
+      }
+      {
+        std::lock_guard lock(mu_);
+        last_ = head.substr(0, head.find("\r\n\r\n"));
+      }
+      const std::string answer =
+          "HTTP/1.1 404 Not Found\r\nContent-Length: 18\r\nConnection: close\r\n\r\n"
+          "404 page not found";
+      [[maybe_unused]] const ssize_t ignored = ::write(conn.get(), answer.data(), answer.size());
+    }
+  }
+
+  OwnedFd listener_;
+  std::uint16_t port_ = 0;
+  std::mutex mu_;
+  std::string last_;
+  std::thread thread_;
+};
 
 }  // namespace crio::ctl::testing
