@@ -25,4 +25,18 @@ asio::awaitable<void> ShutdownTransport(TlsStream& stream) {
   if (tcp.socket().is_open()) tcp.expires_never();
 }
 
+asio::awaitable<void> DrainUntilClientCloses(boost::beast::tcp_stream& tcp) {
+  if (!tcp.socket().is_open()) co_return;
+  // The raw socket, also under TLS: nothing read here is looked at.
+  tcp.expires_after(kLingerTimeout);
+  char dropped[16384];
+  while (true) {
+    boost::system::error_code ec;
+    co_await tcp.async_read_some(asio::buffer(dropped),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;  // the client's end, an error, or the timeout (which closes the socket)
+  }
+  if (tcp.socket().is_open()) tcp.expires_never();
+}
+
 }  // namespace crio::streaming

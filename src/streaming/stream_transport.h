@@ -29,12 +29,25 @@ inline constexpr std::chrono::seconds kTlsShutdownTimeout{1};
 boost::asio::awaitable<void> ShutdownTransport(PlainStream& stream);
 boost::asio::awaitable<void> ShutdownTransport(TlsStream& stream);
 
-/// ShutdownTransport, then the socket closed.
+/// How long a closing connection keeps reading (and dropping) what the client still
+/// sends, waiting for its end.
+inline constexpr std::chrono::seconds kLingerTimeout{2};
+
+/// Reads and drops whatever arrives until the client closes its side, an error, or
+/// kLingerTimeout. Closing a socket that holds unread input makes the kernel send a
+/// reset, and a reset makes the client's kernel drop output we sent it but it has not
+/// read yet: a command's last output and its exit status, when the client was still
+/// writing stdin (or SPDY frames) as the command ended.
+boost::asio::awaitable<void> DrainUntilClientCloses(boost::beast::tcp_stream& tcp);
+
+/// ShutdownTransport, then DrainUntilClientCloses, then the socket closed.
 template <class Stream>
 boost::asio::awaitable<void> CloseTransport(Stream& stream) {
   co_await ShutdownTransport(stream);
+  auto& tcp = boost::beast::get_lowest_layer(stream);
+  co_await DrainUntilClientCloses(tcp);
   boost::system::error_code ignored;
-  boost::beast::get_lowest_layer(stream).socket().close(ignored);
+  tcp.socket().close(ignored);
 }
 
 }  // namespace crio::streaming

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
@@ -97,6 +99,35 @@ TEST_F(SpdyStreamingTest, StdinSentBeforeTheRepliesArrivesAndFinEndsIt) {
   client.Send(in, "input\n", /*fin=*/true);
   client.PumpToClose();
   EXPECT_EQ(client.received(out), "piped input\n");
+}
+
+// A command that ends while its client is still writing: the server reads and drops
+// the rest instead of closing a socket with unread input, whose reset would make the
+// client's kernel discard the output and status it has not read yet.
+TEST_F(SpdyStreamingTest, OutputSurvivesAClientStillWritingAsTheCommandEnds) {
+  SpdyClient client;
+  ASSERT_EQ(client.Connect(Exec({"echo", "bye"}, true, false), {"v4.channel.k8s.io"}), 101);
+  const auto error = client.Open(Type("error"));
+  const auto in = client.Open(Type("stdin"));
+  const auto out = client.Open(Type("stdout"));
+  client.Open(Type("stderr"));
+  const std::string chunk(64 * 1024, 'x');
+  bool wrote_all = true;
+  try {
+    for (int i = 0; i < 48; ++i) {
+      client.Send(in, chunk);
+      if (i % 8 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } catch (const boost::system::system_error& e) {
+    wrote_all = false;
+    ADD_FAILURE() << "the server reset the connection: " << e.what();
+  }
+  client.PumpToClose();
+  EXPECT_TRUE(wrote_all);
+  EXPECT_EQ(client.received(out), "bye\n");
+  EXPECT_EQ(nlohmann::json::parse(client.received(error), nullptr, false).value("status", ""),
+            "Success")
+      << client.received(error);
 }
 
 TEST_F(SpdyStreamingTest, ResizeStreamCarriesTerminalSizes) {
