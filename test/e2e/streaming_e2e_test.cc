@@ -68,6 +68,9 @@ class SpdyCommandSession final : public CommandSession {
   void Resize(int width, int height) override {
     client_->Send(resize_, nlohmann::json{{"Width", width}, {"Height", height}}.dump());
     EXPECT_TRUE(client_->PumpUntil([&] { return client_->replied(resize_); }));
+    // The size and the input that reads it travel on different streams, each on to the
+    // monitor: give the size a moment to reach the terminal first.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   bool ReadStdoutUntil(const std::string& text) override {
     return client_->PumpUntil(
@@ -99,7 +102,7 @@ class WebSocketCommandSession final : public CommandSession {
   void CloseStdin() override { client_.SendRaw(std::string("\xff\x00", 2)); }
   void Resize(int width, int height) override {
     client_.Send(4, nlohmann::json{{"Width", width}, {"Height", height}}.dump());
-    // A WebSocket has no per-channel acknowledgement: give the server a moment.
+    // As over SPDY: give the size a moment to reach the terminal before the input.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   bool ReadStdoutUntil(const std::string& text) override {
