@@ -26,6 +26,12 @@ using testing::SpdyClient;
 
 spdy::Headers Type(const std::string& type) { return testing::StreamTypeHeader(type); }
 
+// A port-forward stream's headers, as kubectl sends them.
+spdy::Headers PortStream(const std::string& type, const std::string& port,
+                         const std::string& request_id) {
+  return {{"streamtype", {type}}, {"port", {port}}, {"requestid", {request_id}}};
+}
+
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
@@ -172,10 +178,8 @@ TEST_F(SpdyStreamingTest, PortForwardPairsStreamsByRequestId) {
   SpdyClient client;
   ASSERT_EQ(client.Connect(server_->UrlFor(spec).value(), {"portforward.k8s.io"}), 101);
   const std::string echo_port = std::to_string(backend_.echo_port());
-  const auto error0 =
-      client.Open({{"streamtype", {"error"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
-  const auto data0 =
-      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  const auto error0 = client.Open(PortStream("error", echo_port, "0"));
+  const auto data0 = client.Open(PortStream("data", echo_port, "0"));
   const auto error1 =
       client.Open({{"streamtype", {"error"}}, {"port", {"9"}}, {"requestid", {"1"}}});
   const auto data1 = client.Open({{"streamtype", {"data"}}, {"port", {"9"}}, {"requestid", {"1"}}});
@@ -198,9 +202,8 @@ TEST_F(SpdyStreamingTest, PortForwardIsLimitedToThePortsOfTheRequest) {
   SpdyClient client;
   ASSERT_EQ(client.Connect(server_->UrlFor(spec).value(), {"portforward.k8s.io"}), 101);
   const std::string echo_port = std::to_string(backend_.echo_port());
-  const auto error =
-      client.Open({{"streamtype", {"error"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
-  client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  const auto error = client.Open(PortStream("error", echo_port, "0"));
+  client.Open(PortStream("data", echo_port, "0"));
   ASSERT_TRUE(client.PumpUntil([&] { return client.half_closed(error); }));
   EXPECT_NE(client.received(error).find("not named by the PortForward request"), std::string::npos);
 }
@@ -215,10 +218,8 @@ TEST_F(SpdyStreamingTest, PortForwardDropsAPairWhoseSecondStreamNeverComes) {
   ASSERT_EQ(client.Connect(server_->UrlFor(spec).value(), {"portforward.k8s.io"}), 101);
   const std::string echo_port = std::to_string(backend_.echo_port());
   // Request 0 never sends its data stream, request 1 never its error stream.
-  const auto error0 =
-      client.Open({{"streamtype", {"error"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
-  const auto data1 =
-      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"1"}}});
+  const auto error0 = client.Open(PortStream("error", echo_port, "0"));
+  const auto data1 = client.Open(PortStream("data", echo_port, "1"));
   ASSERT_TRUE(
       client.PumpUntil([&] { return client.half_closed(error0) && client.was_reset(data1); }));
   EXPECT_NE(client.received(error0).find("timed out waiting for streams"), std::string::npos)
@@ -227,14 +228,12 @@ TEST_F(SpdyStreamingTest, PortForwardDropsAPairWhoseSecondStreamNeverComes) {
 
   // The entry is gone: a late data stream for request 0 starts a pair of its own, which
   // times out in turn instead of joining the closed error stream.
-  const auto late0 =
-      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  const auto late0 = client.Open(PortStream("data", echo_port, "0"));
   ASSERT_TRUE(client.PumpUntil([&] { return client.was_reset(late0); }));
 
   // The connection still forwards complete pairs.
-  client.Open({{"streamtype", {"error"}}, {"port", {echo_port}}, {"requestid", {"2"}}});
-  const auto data2 =
-      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"2"}}});
+  client.Open(PortStream("error", echo_port, "2"));
+  const auto data2 = client.Open(PortStream("data", echo_port, "2"));
   client.Send(data2, "ping");
   ASSERT_TRUE(client.PumpUntil([&] { return client.received(data2) == "ping"; }));
   EXPECT_FALSE(client.was_reset(data2));
@@ -249,17 +248,14 @@ TEST_F(SpdyStreamingTest, APortForwardPairCompletedInTimeIsNotDropped) {
   SpdyClient client;
   ASSERT_EQ(client.Connect(server_->UrlFor(spec).value(), {"portforward.k8s.io"}), 101);
   const std::string echo_port = std::to_string(backend_.echo_port());
-  const auto error =
-      client.Open({{"streamtype", {"error"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
-  const auto data =
-      client.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  const auto error = client.Open(PortStream("error", echo_port, "0"));
+  const auto data = client.Open(PortStream("data", echo_port, "0"));
   client.Send(data, "one");
   ASSERT_TRUE(client.PumpUntil([&] { return client.received(data) == "one"; }));
   // Past the creation timeout, a pair that completed in time still forwards.
   SpdyClient probe;  // a second connection whose lone stream times out marks the time
   ASSERT_EQ(probe.Connect(server_->UrlFor(spec).value(), {"portforward.k8s.io"}), 101);
-  const auto lone =
-      probe.Open({{"streamtype", {"data"}}, {"port", {echo_port}}, {"requestid", {"0"}}});
+  const auto lone = probe.Open(PortStream("data", echo_port, "0"));
   ASSERT_TRUE(probe.PumpUntil([&] { return probe.was_reset(lone); }));
   client.Send(data, "two");
   ASSERT_TRUE(client.PumpUntil([&] { return client.received(data) == "onetwo"; }));
