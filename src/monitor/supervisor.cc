@@ -499,6 +499,19 @@ void Supervisor::TakeInitPid() {
       exited_ms_ = MonotonicMs();
     }
   }
+  // Once the runtime is gone, what it started is the monitor's child (the monitor is
+  // their subreaper) unless the runtime waited for it itself. Its end would then never
+  // reach the monitor, which would wait for it forever: that is an error now instead.
+  siginfo_t info{};
+  if (!init_exited_ &&
+      ::waitid(P_PID, static_cast<id_t>(init_pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0 &&
+      errno == ECHILD) {
+    message_len = std::snprintf(message, sizeof(message),
+                                "process %ld from the pid file is not a child of the monitor, so "
+                                "its end cannot be seen (did the runtime wait for it?)",
+                                pid);
+    Fail(protocol::kErrorSetup, 0, message, Printed(message_len, sizeof(message)));
+  }
 }
 
 void Supervisor::RunCreate() {
@@ -740,9 +753,8 @@ void Supervisor::Loop() {
     if (init_exited_) {
       const bool outputs_open = out_fd_[0] >= 0 || out_fd_[1] >= 0;
       const std::int64_t idle_since = last_output_ms_ > exited_ms_ ? last_output_ms_ : exited_ms_;
-      if (!outputs_open || now - idle_since >= kDrainQuietMs || now - exited_ms_ >= kDrainMaxMs) {
-        return;
-      }
+      const bool quiet = now - idle_since >= kDrainQuietMs && !OutputReadable();
+      if (!outputs_open || quiet || now - exited_ms_ >= kDrainMaxMs) return;
       at_most(idle_since + kDrainQuietMs - now);
       at_most(exited_ms_ + kDrainMaxMs - now);
     }
@@ -1089,7 +1101,8 @@ void Supervisor::ExecLoop() {
       // kDrainMaxMs; time spent waiting for a slow client does not count (SendPending).
       if (packet_len_ == 0 && (out_fd_[0] >= 0 || out_fd_[1] >= 0)) {
         const std::int64_t idle_since = last_output_ms_ > exited_ms_ ? last_output_ms_ : exited_ms_;
-        if (now - idle_since >= kDrainQuietMs || now - exited_ms_ >= kDrainMaxMs) {
+        const bool quiet = now - idle_since >= kDrainQuietMs && !OutputReadable();
+        if (quiet || now - exited_ms_ >= kDrainMaxMs) {
           CloseOutput(0);
           CloseOutput(1);
         } else {
@@ -1242,6 +1255,21 @@ void Supervisor::CloseOutput(int stream) {
   } else {
     CloseFd(&out_fd_[stream]);
   }
+}
+
+// A late look is not a quiet pipe: a monitor held off the CPU past kDrainQuietMs
+// (a loaded node) must still read what is waiting before it calls the pipes quiet.
+bool Supervisor::OutputReadable() const {
+  pollfd fds[2];
+  nfds_t n = 0;
+  for (const int fd : out_fd_) {
+    if (fd >= 0) fds[n++] = {fd, POLLIN, 0};
+  }
+  if (n == 0 || ::poll(fds, n, 0) <= 0) return false;
+  for (nfds_t i = 0; i < n; ++i) {
+    if ((fds[i].revents & POLLIN) != 0) return true;
+  }
+  return false;
 }
 
 void Supervisor::SendPending() {

@@ -84,6 +84,7 @@ class Supervisor {
   void OnExecRuntimeDone();
   void OnExecOutput(int stream);
   void CloseOutput(int stream);
+  bool OutputReadable() const;
   void SendPending();
   void OnClientInput();
   void ClientGone();

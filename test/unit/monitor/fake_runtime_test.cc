@@ -32,7 +32,9 @@ using testing::WaitUntil;
 
 // create: fails with <bundle>/fail's text, hangs (with a child) when <bundle>/hang
 // exists, else starts <bundle>/init.sh in the background with the runtime's stdio
-// and writes its pid. delete: records the id in <root>/deleted.
+// and writes its pid. delete: records the id in <root>/deleted. Like runc, it never
+// waits for init: init starts its script only once the runtime is gone, since a shell
+// reaps a background child that ends before the shell does.
 constexpr char kFakeRuntime[] = R"SH(#!/bin/sh
 verb= pid_file= bundle= id= root=
 while [ $# -gt 0 ]; do
@@ -57,7 +59,8 @@ case "$verb" in
     fi
     echo "$FAKE_RUNTIME_ENV" > "$bundle/env"
     exec 3<&0
-    sh "$bundle/init.sh" <&3 3<&- &
+    sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.01; done; exec sh "$2"' gate $$ \
+      "$bundle/init.sh" <&3 3<&- &
     echo $! > "$pid_file"
     exit 0 ;;
   delete) mkdir -p "$root"; echo "$id" >> "$root/deleted"; exit 0 ;;
