@@ -157,10 +157,12 @@ store::ContainerFilter ToContainerFilter(const v1::ContainerFilter& filter) {
   return out;
 }
 
-absl::StatusOr<std::string> ToOciResourcesJson(const v1::LinuxContainerResources& r) {
-  const auto non_negative = [](std::int64_t value, const char* field) {
+absl::StatusOr<std::string> ToOciResourcesJson(const v1::LinuxContainerResources& r,
+                                               absl::string_view field_name) {
+  const auto non_negative = [field_name](std::int64_t value, const char* field) {
     if (value < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("linux.", field, ": ", value, " is negative"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field_name, ".", field, ": ", value, " is negative"));
     }
     return absl::OkStatus();
   };

@@ -26,7 +26,9 @@ std::string EncodeContainerList(const store::Store& state, const store::Containe
 store::ContainerFilter ToContainerFilter(const ::runtime::v1::ContainerFilter& filter);
 
 /// UpdateContainerResources' linux resources as an OCI linux.resources object (JSON).
+/// @param field the request's name for `r`, which errors name
 /// @return InvalidArgument for negative values where they mean nothing
-absl::StatusOr<std::string> ToOciResourcesJson(const ::runtime::v1::LinuxContainerResources& r);
+absl::StatusOr<std::string> ToOciResourcesJson(const ::runtime::v1::LinuxContainerResources& r,
+                                               absl::string_view field = "linux");
 
 }  // namespace crio::cri

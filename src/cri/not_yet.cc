@@ -12,9 +12,7 @@ namespace crio::cri {
     return Serve(#Rpc, [](const RequestContext&) { return NotImplementedYet(#Rpc); }); \
   }
 
-// Pods and containers (issue 5).
-CRIO_NOT_YET(RuntimeService, UpdatePodSandboxResources, UpdatePodSandboxResourcesRequest,
-             UpdatePodSandboxResourcesResponse)
+// Checkpoint/restore needs CRIU (enable_criu_support); not built yet.
 CRIO_NOT_YET(RuntimeService, CheckpointContainer, CheckpointContainerRequest,
              CheckpointContainerResponse)
 

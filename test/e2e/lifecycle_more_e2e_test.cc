@@ -229,6 +229,36 @@ TEST_F(LifecycleTest, GetContainerEventsStreamsTheLifecycle) {
   EXPECT_EQ(stopped.containers_statuses(0).exit_code(), 3);
 }
 
+TEST_F(LifecycleTest, AnInPlaceResizeIsRecordedOnThePod) {
+  const v1::PodSandboxConfig pod_config = PodConfig("resized");
+  std::string pod;
+  ASSERT_TRUE(RunPod(pod_config, &pod).ok()) << daemon_->Log();
+  v1::UpdatePodSandboxResourcesRequest request;
+  request.set_pod_sandbox_id("no-such-pod");
+  request.mutable_resources()->set_cpu_shares(1024);
+  request.mutable_resources()->set_memory_limit_in_bytes(128 << 20);
+  v1::UpdatePodSandboxResourcesResponse response;
+  EXPECT_EQ(daemon_->runtime()
+                .UpdatePodSandboxResources(Context().get(), request, &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.set_pod_sandbox_id(pod);
+  const grpc::Status updated =
+      daemon_->runtime().UpdatePodSandboxResources(Context().get(), request, &response);
+  ASSERT_TRUE(updated.ok()) << updated.error_message() << daemon_->Log();
+
+  v1::PodSandboxStatusRequest status_request;
+  status_request.set_pod_sandbox_id(pod);
+  status_request.set_verbose(true);
+  v1::PodSandboxStatusResponse status;
+  ASSERT_TRUE(daemon_->runtime().PodSandboxStatus(Context().get(), status_request, &status).ok());
+  const std::string& info = status.info().at("info");
+  EXPECT_NE(info.find(R"("memory_limit_in_bytes":"134217728")"), std::string::npos) << info;
+  EXPECT_NE(daemon_->Log().find("Updated the resources of pod sandbox " + pod), std::string::npos);
+  ASSERT_TRUE(RemovePod(pod).ok()) << daemon_->Log();
+  ExpectNothingLeft();
+}
+
 TEST_F(LifecycleTest, HundredPodsLeaveNothingBehind) {
   const std::string cgroup_parent = "/crio-e2e-leak-" + std::to_string(::getpid());
   constexpr int kPods = 100;

@@ -237,6 +237,47 @@ TEST_F(RuntimeServiceTest, LaterRpcsAnswerUnimplementedNamingThemselves) {
   EXPECT_NE(status.error_message().find("CheckpointContainer"), std::string::npos);
 }
 
+TEST_F(RuntimeServiceTest, UpdatePodSandboxResourcesChecksAndRecordsTheNewValues) {
+  config::ConfigHolder holder(config_);
+  RuntimeService service(
+      ServiceOptions{holder, *images_, *state_, *pods_, *containers_, *stats_, *streaming_});
+  store::PodRecord pod;
+  pod.id = "pod-resized";
+  pod.phase = store::Phase::kCreated;
+  pod.config_json = R"({"metadata":{"name":"p"},"linux":{"cgroup_parent":"kubepods",)"
+                    R"("overhead":{"cpu_shares":"10"}}})";
+  ASSERT_TRUE(state_->AddPod(pod).ok());
+  grpc::ServerContext context;
+  const auto update = [&](const v1::UpdatePodSandboxResourcesRequest& request) {
+    v1::UpdatePodSandboxResourcesResponse response;
+    return service.UpdatePodSandboxResources(&context, &request, &response);
+  };
+  v1::UpdatePodSandboxResourcesRequest request;
+  EXPECT_EQ(update(request).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "no id";
+  request.set_pod_sandbox_id("nope");
+  request.mutable_resources()->set_memory_limit_in_bytes(256 << 20);
+  EXPECT_EQ(update(request).error_code(), grpc::StatusCode::NOT_FOUND);
+  request.set_pod_sandbox_id(pod.id);
+  request.mutable_resources()->set_cpu_shares(-2);
+  const grpc::Status negative = update(request);
+  EXPECT_EQ(negative.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(negative.error_message().find("resources.cpu_shares"), std::string::npos)
+      << negative.error_message();
+  request.mutable_resources()->set_cpu_shares(512);
+  const grpc::Status ok = update(request);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  // The recorded config (inspectp's) has the new resources; the overhead the request
+  // no longer carries is gone; the rest is as it was.
+  auto record = state_->GetPod(pod.id);
+  ASSERT_TRUE(record.ok()) << record.status();
+  const auto config = nlohmann::json::parse(record->config_json);
+  EXPECT_EQ(config["linux"]["resources"]["cpu_shares"], "512");
+  EXPECT_EQ(config["linux"]["resources"]["memory_limit_in_bytes"], "268435456");
+  EXPECT_FALSE(config["linux"].contains("overhead"));
+  EXPECT_EQ(config["linux"]["cgroup_parent"], "kubepods");
+  EXPECT_EQ(config["metadata"]["name"], "p");
+}
+
 TEST_F(RuntimeServiceTest, StreamingCallsCheckTheirRequestAndTarget) {
   config::ConfigHolder holder(config_);
   RuntimeService service(
