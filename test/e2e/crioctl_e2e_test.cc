@@ -23,7 +23,7 @@ class CrioctlTest : public ::testing::Test {
 };
 
 TEST_F(CrioctlTest, VersionTable) {
-  const CommandOutput out = RunCommand({CRIOCTL_BIN, "-r", endpoint_, "version"});
+  const CommandOutput out = RunCommand({CrioctlBinary(), "-r", endpoint_, "version"});
   ASSERT_EQ(out.exit_code, 0) << out.err;
   EXPECT_NE(out.out.find("Version:  0.1.0\n"), std::string::npos) << out.out;
   EXPECT_NE(out.out.find("RuntimeName:  crio\n"), std::string::npos) << out.out;
@@ -31,7 +31,7 @@ TEST_F(CrioctlTest, VersionTable) {
 }
 
 TEST_F(CrioctlTest, VersionJsonAndEndpointFromEnvironment) {
-  const CommandOutput out = RunCommand({CRIOCTL_BIN, "version", "-o", "json"},
+  const CommandOutput out = RunCommand({CrioctlBinary(), "version", "-o", "json"},
                                        {"CONTAINER_RUNTIME_ENDPOINT=" + endpoint_});
   ASSERT_EQ(out.exit_code, 0) << out.err;
   const auto json = nlohmann::json::parse(out.out);
@@ -40,7 +40,7 @@ TEST_F(CrioctlTest, VersionJsonAndEndpointFromEnvironment) {
 }
 
 TEST_F(CrioctlTest, InfoShowsConditionsAndConfig) {
-  const CommandOutput out = RunCommand({CRIOCTL_BIN, "-r", endpoint_, "info"});
+  const CommandOutput out = RunCommand({CrioctlBinary(), "-r", endpoint_, "info"});
   ASSERT_EQ(out.exit_code, 0) << out.err;
   const auto json = nlohmann::json::parse(out.out);
   ASSERT_EQ(json["status"]["conditions"].size(), 2u);
@@ -51,14 +51,14 @@ TEST_F(CrioctlTest, InfoShowsConditionsAndConfig) {
 }
 
 TEST_F(CrioctlTest, InfoYaml) {
-  const CommandOutput out = RunCommand({CRIOCTL_BIN, "-r", endpoint_, "info", "-o", "yaml"});
+  const CommandOutput out = RunCommand({CrioctlBinary(), "-r", endpoint_, "info", "-o", "yaml"});
   ASSERT_EQ(out.exit_code, 0) << out.err;
   EXPECT_EQ(out.out.rfind("status:\n  conditions:\n  - type: RuntimeReady\n", 0), 0u) << out.out;
 }
 
 TEST_F(CrioctlTest, UnreachableEndpointFailsWithRpcError) {
   const CommandOutput out = RunCommand(
-      {CRIOCTL_BIN, "-r", "unix://" + dirs_.root() + "/nobody.sock", "-t", "1", "version"});
+      {CrioctlBinary(), "-r", "unix://" + dirs_.root() + "/nobody.sock", "-t", "1", "version"});
   EXPECT_EQ(out.exit_code, 1);
   EXPECT_NE(out.err.find("rpc error: code = "), std::string::npos) << out.err;
 }

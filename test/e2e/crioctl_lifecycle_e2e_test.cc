@@ -53,7 +53,7 @@ std::vector<std::string> Lines(const std::string& text) {
 TEST_F(LifecycleTest, CrioctlDrivesAPodAndItsContainers) {
   const std::string endpoint = "unix://" + dirs_.socket();
   auto crioctl = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {CRIOCTL_BIN, "-r", endpoint});
+    args.insert(args.begin(), {CrioctlBinary(), "-r", endpoint});
     return RunCommand(args, {}, 60s);
   };
   const std::string logs = dirs_.root() + "/logs/cli";
@@ -291,7 +291,7 @@ std::string HttpGet(std::uint16_t port, const std::string& path) {
 class CrioctlStreamingTest : public LifecycleTest {
  protected:
   CommandOutput Crioctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {CRIOCTL_BIN, "-r", "unix://" + dirs_.socket()});
+    args.insert(args.begin(), {CrioctlBinary(), "-r", "unix://" + dirs_.socket()});
     return RunCommand(args, {}, 60s);
   }
 
@@ -358,8 +358,8 @@ TEST_F(CrioctlStreamingTest, CrioctlExecsOverSpdyByDefaultAndOverWebSocket) {
 TEST_F(CrioctlStreamingTest, CrioctlPortForwardsToAnHttpdInThePod) {
   HttpdContainer();
   for (const std::string transport : {"spdy", "websocket"}) {
-    BackgroundCommand forward({CRIOCTL_BIN, "-r", "unix://" + dirs_.socket(), "port-forward", "-r",
-                               transport, pod_, ":8080"},
+    BackgroundCommand forward({CrioctlBinary(), "-r", "unix://" + dirs_.socket(), "port-forward",
+                               "-r", transport, pod_, ":8080"},
                               dirs_.root());
     ASSERT_TRUE(forward.started());
     const std::string announced = forward.WaitForOutput(" -> 8080\n");

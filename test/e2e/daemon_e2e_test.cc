@@ -205,9 +205,10 @@ TEST_F(DaemonTest, SecondDaemonOnTheSameSocketRefusesToStart) {
   first.Spawn();
   ASSERT_TRUE(first.WaitReady()) << first.Log();
 
-  const CommandOutput second = RunCommand(
-      {CRIO_BIN, "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(), "--listen",
-       dirs_.socket(), "--root", dirs_.root() + "/lib2", "--runroot", dirs_.root() + "/run2"});
+  const CommandOutput second =
+      RunCommand({CrioBinary(), "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(),
+                  "--listen", dirs_.socket(), "--root", dirs_.root() + "/lib2", "--runroot",
+                  dirs_.root() + "/run2"});
   EXPECT_NE(second.exit_code, 0);
   EXPECT_NE(second.err.find("refusing to start"), std::string::npos) << second.err;
   // The first one is untouched and still answers.
@@ -264,8 +265,9 @@ TEST_F(DaemonTest, NotifiesSystemdWhenReadyReloadingAndStopping) {
 
 TEST_F(DaemonTest, InvalidConfigRefusesToStartNamingFileLineAndKey) {
   dirs_.Write("crio.conf.d/10-bad.conf", "[crio.runtime]\n\ncgroup_manager = \"upstart\"\n");
-  const CommandOutput run = RunCommand({CRIO_BIN, "--config", dirs_.config_file(), "--config-dir",
-                                        dirs_.config_dir(), "--listen", dirs_.socket()});
+  const CommandOutput run =
+      RunCommand({CrioBinary(), "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(),
+                  "--listen", dirs_.socket()});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("10-bad.conf:3"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("crio.runtime.cgroup_manager"), std::string::npos) << run.err;
@@ -286,12 +288,12 @@ TEST_F(DaemonTest, ConfigSubcommandRoundTrips) {
   dirs_.Write("crio.conf.d/20-seed.conf",
               "[crio.runtime.runtimes.runc]\n"
               "allowed_annotations = [\"seccomp-profile.kubernetes.cri-o.io\"]\n");
-  const CommandOutput first = RunCommand(
-      {CRIO_BIN, "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(), "config"});
+  const CommandOutput first = RunCommand({CrioBinary(), "--config", dirs_.config_file(),
+                                          "--config-dir", dirs_.config_dir(), "config"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.out.find("seccomp-profile.kubernetes.cri-o.io"), std::string::npos);
   dirs_.Write("printed.conf", first.out);
-  const CommandOutput second = RunCommand({CRIO_BIN, "--config", dirs_.root() + "/printed.conf",
+  const CommandOutput second = RunCommand({CrioBinary(), "--config", dirs_.root() + "/printed.conf",
                                            "--config-dir", dirs_.root() + "/empty.d", "config"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(first.out, second.out);
@@ -314,19 +316,20 @@ TEST_F(DaemonTest, MissingDefaultRuntimeRefusesToStart) {
   dirs_.Write("crio.conf.d/30-ghost.conf",
               "[crio.runtime]\ndefault_runtime = \"ghost\"\n"
               "[crio.runtime.runtimes.ghost]\nruntime_path = \"/nonexistent/ghost-runtime\"\n");
-  const CommandOutput run = RunCommand({CRIO_BIN, "--config", dirs_.config_file(), "--config-dir",
-                                        dirs_.config_dir(), "--listen", dirs_.socket(), "--root",
-                                        dirs_.root() + "/lib", "--runroot", dirs_.root() + "/run"});
+  const CommandOutput run =
+      RunCommand({CrioBinary(), "--config", dirs_.config_file(), "--config-dir", dirs_.config_dir(),
+                  "--listen", dirs_.socket(), "--root", dirs_.root() + "/lib", "--runroot",
+                  dirs_.root() + "/run"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("/nonexistent/ghost-runtime"), std::string::npos) << run.err;
   EXPECT_FALSE(std::filesystem::exists(dirs_.socket()));
 }
 
 TEST_F(DaemonTest, VersionSubcommand) {
-  const CommandOutput text = RunCommand({CRIO_BIN, "version"});
+  const CommandOutput text = RunCommand({CrioBinary(), "version"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("Version:"), std::string::npos);
-  const CommandOutput json = RunCommand({CRIO_BIN, "version", "--json"});
+  const CommandOutput json = RunCommand({CrioBinary(), "version", "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   EXPECT_TRUE(nlohmann::json::parse(json.out).contains("version"));
 }

@@ -90,6 +90,24 @@ void TestDirs::Write(const std::string& relative, const std::string& text) const
   std::ofstream(path) << text;
 }
 
+namespace {
+
+std::string BinaryUnderTest(const char* name, const char* built) {
+  const char* dir = std::getenv("CRIO_E2E_BIN_DIR");
+  if (dir == nullptr || *dir == '\0') return built;
+  return std::string(dir) + "/" + name;
+}
+
+}  // namespace
+
+std::string CrioBinary() { return BinaryUnderTest("crio", CRIO_BUILT_BIN); }
+std::string CrioctlBinary() { return BinaryUnderTest("crioctl", CRIOCTL_BUILT_BIN); }
+
+bool BinariesAreSanitized() {
+  const char* flag = std::getenv("CRIO_E2E_SANITIZED");
+  return CRIO_E2E_SANITIZED != 0 || (flag != nullptr && std::string(flag) == "1");
+}
+
 CommandOutput RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env, std::chrono::seconds timeout) {
   char tmpl[] = "/tmp/crio-cmd-XXXXXX";
@@ -153,17 +171,10 @@ DaemonProcess::~DaemonProcess() {
 
 void DaemonProcess::Spawn(const std::vector<std::string>& extra_args,
                           const std::vector<std::string>& extra_env) {
-  std::vector<std::string> argv = {CRIO_BIN,
-                                   "--config",
-                                   dirs_.config_file(),
-                                   "--config-dir",
-                                   dirs_.config_dir(),
-                                   "--listen",
-                                   dirs_.socket(),
-                                   "--root",
-                                   dirs_.root() + "/lib",
-                                   "--runroot",
-                                   dirs_.root() + "/run"};
+  std::vector<std::string> argv = {
+      CrioBinary(),          "--config",  dirs_.config_file(),  "--config-dir",
+      dirs_.config_dir(),    "--listen",  dirs_.socket(),       "--root",
+      dirs_.root() + "/lib", "--runroot", dirs_.root() + "/run"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = SpawnWithFiles(argv, extra_env, dirs_.log_file(), dirs_.log_file());
 }

@@ -32,6 +32,15 @@ class TestDirs {
   std::string root_;
 };
 
+/// The binaries under test: this tree's, or with CRIO_E2E_BIN_DIR set, the crio, crioctl
+/// and crio-monitor in that dir (hack/test.sh points this tree's tests at the ASan+UBSan
+/// build's binaries, so that the sanitized pass does not build the tests again).
+std::string CrioBinary();
+std::string CrioctlBinary();
+/// True when the binaries under test are sanitized, whose memory figures mean nothing:
+/// this tree was built so, or CRIO_E2E_SANITIZED=1 says so of CRIO_E2E_BIN_DIR's.
+bool BinariesAreSanitized();
+
 /// Result of running a command to completion.
 struct CommandOutput {
   int exit_code = -1;

@@ -65,11 +65,8 @@ inline std::vector<int> ProcessesMentioning(const std::string& needle) {
 
 class LifecycleTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { fixture_ = RegistryFixture::Start().release(); }
-  static void TearDownTestSuite() {
-    delete fixture_;
-    fixture_ = nullptr;
-  }
+  static void SetUpTestSuite() { fixture_ = RegistryFixture::Shared(); }
+  static void TearDownTestSuite() { fixture_ = nullptr; }
 
   void SetUp() override {
     ASSERT_NE(fixture_, nullptr) << "the registry fixture did not start";

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+
+#include <gtest/gtest.h>
 
 #include "daemon_process.h"
 
@@ -24,6 +27,30 @@ std::unique_ptr<RegistryFixture> RegistryFixture::Start() {
   std::ifstream in(fixture->state_ + "/fixture.json");
   fixture->json_ = nlohmann::json::parse(in);
   return fixture;
+}
+
+namespace {
+
+std::optional<std::unique_ptr<RegistryFixture>>& SharedSlot() {
+  static std::optional<std::unique_ptr<RegistryFixture>> slot;
+  return slot;
+}
+
+// Stops the shared fixture after the last suite, while gtest still reports failures.
+class SharedFixtureStopper : public ::testing::Environment {
+ public:
+  void TearDown() override { SharedSlot().reset(); }
+};
+
+[[maybe_unused]] ::testing::Environment* const kStopper =
+    ::testing::AddGlobalTestEnvironment(new SharedFixtureStopper);
+
+}  // namespace
+
+RegistryFixture* RegistryFixture::Shared() {
+  auto& slot = SharedSlot();
+  if (!slot.has_value()) slot = Start();
+  return slot->get();
 }
 
 RegistryFixture::~RegistryFixture() {

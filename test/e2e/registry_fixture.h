@@ -1,5 +1,6 @@
-// The registry fixture (test/registry/fixture.sh) for e2e suites: started once per
-// suite, stopped by its PIDs at the end.
+// The registry fixture (test/registry/fixture.sh) for e2e suites: one per test program,
+// shared by its suites (starting it builds and pushes every test image, ~15 s), or one
+// of a suite's own; stopped by its PIDs at the end.
 #pragma once
 
 #include <memory>
@@ -12,6 +13,10 @@ class RegistryFixture {
  public:
   /// Starts the fixture in a temp dir; nullptr (with the reason on stderr) if it failed.
   static std::unique_ptr<RegistryFixture> Start();
+  /// The program's shared fixture, started on first use and stopped after the last
+  /// test; nullptr if it failed to start (then every later call fails at once too).
+  /// Only for suites whose tests run in the program's network namespace.
+  static RegistryFixture* Shared();
   ~RegistryFixture();
   RegistryFixture(const RegistryFixture&) = delete;
   RegistryFixture& operator=(const RegistryFixture&) = delete;
