@@ -21,6 +21,22 @@ void FillMemory(const stats::MemoryStats& in, v1::MemoryUsage* out) {
   out->mutable_major_page_faults()->set_value(in.major_page_faults);
 }
 
+void FillInterface(const stats::InterfaceStats& in, v1::NetworkInterfaceUsage* out) {
+  out->set_name(in.name);
+  out->mutable_rx_bytes()->set_value(in.rx_bytes);
+  out->mutable_rx_errors()->set_value(in.rx_errors);
+  out->mutable_tx_bytes()->set_value(in.tx_bytes);
+  out->mutable_tx_errors()->set_value(in.tx_errors);
+}
+
+void FillNetwork(const stats::NetworkStats& in, v1::NetworkUsage* out) {
+  out->set_timestamp(in.timestamp);
+  if (in.default_interface) FillInterface(*in.default_interface, out->mutable_default_interface());
+  for (const stats::InterfaceStats& interface : in.interfaces) {
+    FillInterface(interface, out->add_interfaces());
+  }
+}
+
 }  // namespace
 
 v1::ContainerStats ToProtoContainerStats(const stats::ContainerStats& stats) {
@@ -59,7 +75,7 @@ v1::PodSandboxStats ToProtoPodStats(const stats::PodStats& stats) {
   auto* linux_stats = out.mutable_linux();
   if (stats.cpu) FillCpu(*stats.cpu, linux_stats->mutable_cpu());
   if (stats.memory) FillMemory(*stats.memory, linux_stats->mutable_memory());
-  // linux.network stays empty until CNI (a later issue) gives pods interfaces.
+  if (stats.network) FillNetwork(*stats.network, linux_stats->mutable_network());
   for (const stats::ContainerStats& container : stats.containers) {
     *linux_stats->add_containers() = ToProtoContainerStats(container);
   }

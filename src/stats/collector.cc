@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -29,6 +30,7 @@ StatsCollector::StatsCollector(store::Store& state, container::ContainerManager&
       options_(std::move(options)),
       version_(DetectCgroupVersion(options_.cgroup_root)) {
   if (!options_.now) options_.now = SystemNow;
+  if (!options_.read_interfaces) options_.read_interfaces = ReadNamespaceInterfaces;
 }
 
 absl::StatusOr<std::string> StatsCollector::CgroupDir(const store::ContainerRecord& container) {
@@ -165,7 +167,29 @@ PodStats StatsCollector::CollectPod(const store::PodRecord& pod) {
       sum.major_page_faults += container.memory->major_page_faults;
     }
   }
+  stats.network = CollectNetwork(pod, now);
   return stats;
+}
+
+std::optional<NetworkStats> StatsCollector::CollectNetwork(const store::PodRecord& pod,
+                                                           std::int64_t now) {
+  if (pod.host_network || pod.netns_path.empty() || pod.state != store::PodState::kReady) {
+    return std::nullopt;
+  }
+  absl::StatusOr<std::vector<InterfaceStats>> interfaces = options_.read_interfaces(pod.netns_path);
+  if (!interfaces.ok()) {
+    // The pod is being stopped, or its namespace went away under it: its stats are the
+    // cgroups' only, as when a container's cgroup is gone.
+    spdlog::debug("No network stats for pod {}: {}", pod.id, interfaces.status().ToString());
+    return std::nullopt;
+  }
+  NetworkStats network;
+  network.timestamp = now;
+  for (const InterfaceStats& interface : *interfaces) {
+    if (interface.name == options_.default_interface) network.default_interface = interface;
+  }
+  network.interfaces = *std::move(interfaces);
+  return network;
 }
 
 absl::StatusOr<PodStats> StatsCollector::Pod(const std::string& id) {

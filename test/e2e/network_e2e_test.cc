@@ -231,6 +231,32 @@ TEST_F(NetworkTest, TwoPodsGetDistinctIpsAndReachEachOther) {
   EXPECT_NE(log.find(ip_b + "\tpod-b"), std::string::npos) << "the pod's /etc/hosts: " << log;
   EXPECT_NE(log.find("pong-from-pod-a"), std::string::npos) << "pod-b could not reach pod-a";
 
+  // The traffic shows in the pods' network stats, read in their namespaces: eth0 (the
+  // interface CNI made) is the default one, and loopback is left out.
+  v1::PodSandboxStatsRequest stats_request;
+  stats_request.set_pod_sandbox_id(pod_b);
+  v1::PodSandboxStatsResponse stats;
+  const grpc::Status stats_status =
+      daemon_->runtime().PodSandboxStats(DaemonProcess::Context().get(), stats_request, &stats);
+  ASSERT_TRUE(stats_status.ok()) << stats_status.error_message();
+  const v1::NetworkUsage& network = stats.stats().linux().network();
+  EXPECT_GT(network.timestamp(), 0);
+  EXPECT_EQ(network.default_interface().name(), "eth0");
+  EXPECT_GT(network.default_interface().rx_bytes().value(), 0u);
+  EXPECT_GT(network.default_interface().tx_bytes().value(), 0u);
+  ASSERT_EQ(network.interfaces_size(), 1) << stats.DebugString();
+  EXPECT_EQ(network.interfaces(0).name(), "eth0");
+  v1::ListPodSandboxStatsResponse listed;
+  ASSERT_TRUE(daemon_->runtime()
+                  .ListPodSandboxStats(DaemonProcess::Context().get(),
+                                       v1::ListPodSandboxStatsRequest(), &listed)
+                  .ok());
+  ASSERT_EQ(listed.stats_size(), 2);
+  for (const v1::PodSandboxStats& pod_stats : listed.stats()) {
+    EXPECT_EQ(pod_stats.linux().network().default_interface().name(), "eth0")
+        << pod_stats.attributes().id();
+  }
+
   ASSERT_TRUE(RemovePod(pod_a).ok());
   ASSERT_TRUE(RemovePod(pod_b).ok());
   EXPECT_EQ(Veths(), "");

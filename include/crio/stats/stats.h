@@ -14,6 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "crio/container/containers.h"
 #include "crio/image/rootfs.h"
@@ -78,6 +79,33 @@ struct WritableLayerStats {
   std::uint64_t inodes_used = 0;
 };
 
+/// Counters of one network interface, as the kernel keeps them (/proc/net/dev).
+struct InterfaceStats {
+  std::string name;
+  std::uint64_t rx_bytes = 0;
+  std::uint64_t rx_errors = 0;
+  std::uint64_t tx_bytes = 0;
+  std::uint64_t tx_errors = 0;
+};
+
+/// The interfaces in /proc/net/dev text, loopback left out (a pod talking to itself uses
+/// no network), in the file's order.
+/// @return InvalidArgument naming the line when a line is not "<name>: <16 counters>"
+absl::StatusOr<std::vector<InterfaceStats>> ParseNetDev(absl::string_view text);
+
+/// The interfaces of the network namespace pinned at `netns_path`, read on a short-lived
+/// thread that enters it (no daemon thread changes namespace).
+/// @return FailedPrecondition when the namespace is gone
+absl::StatusOr<std::vector<InterfaceStats>> ReadNamespaceInterfaces(const std::string& netns_path);
+
+/// A pod's network use: its interfaces, and among them the one CNI made (eth0), which
+/// the kubelet reports as the pod's.
+struct NetworkStats {
+  std::int64_t timestamp = 0;
+  std::optional<InterfaceStats> default_interface;
+  std::vector<InterfaceStats> interfaces;
+};
+
 struct ContainerStats {
   store::ContainerRecord container;
   std::optional<CpuStats> cpu;        ///< empty when the cgroup is gone
@@ -90,7 +118,8 @@ struct PodStats {
   std::optional<CpuStats> cpu;  ///< the containers' sums
   std::optional<MemoryStats> memory;
   std::vector<ContainerStats> containers;
-  // Network stats come with CNI (a later issue): none yet.
+  /// Empty for host-network pods (the host's traffic is not theirs) and stopped ones.
+  std::optional<NetworkStats> network;
 };
 
 struct StatsOptions {
@@ -98,6 +127,11 @@ struct StatsOptions {
   std::string rootfs_dir;  ///< reported as the writable layer's fs_id mountpoint
   /// Unix nanoseconds; tests replace it.
   std::function<std::int64_t()> now;
+  /// The interfaces of a pod's pinned network namespace; tests replace it.
+  std::function<absl::StatusOr<std::vector<InterfaceStats>>(const std::string& netns_path)>
+      read_interfaces;
+  /// The interface CNI gives pods (CNI_IFNAME), reported as the default one.
+  std::string default_interface = "eth0";
 };
 
 class StatsCollector {
@@ -117,6 +151,7 @@ class StatsCollector {
  private:
   ContainerStats Collect(const store::ContainerRecord& container);
   PodStats CollectPod(const store::PodRecord& pod);
+  std::optional<NetworkStats> CollectNetwork(const store::PodRecord& pod, std::int64_t now);
   absl::StatusOr<std::string> CgroupDir(const store::ContainerRecord& container);
 
   struct Previous {

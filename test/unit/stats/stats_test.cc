@@ -1,5 +1,6 @@
 // Stats on fake cgroup trees in temp dirs: v1 and v2 layouts, the working set, the CPU
-// rate from two samples, systemd path mapping, and the collector over a store record.
+// rate from two samples, systemd path mapping, the collector over a store record, and
+// pods' network counters (/proc/net/dev).
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -143,6 +144,67 @@ TEST(NanoCoresTest, RateBetweenTwoSamples) {
   EXPECT_EQ(NanoCores(50, 100, 10, 200), 0u);  // counter reset
 }
 
+// Captured from a pod on the bridge network (eth0) after some traffic.
+constexpr char kNetDev[] =
+    "Inter-|   Receive                                                |  Transmit\n"
+    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+    "drop fifo colls carrier compressed\n"
+    "    lo:     840      10    0    0    0     0          0         0      840      10    0 "
+    "   0    0     0       0          0\n"
+    "  eth0: 1048576     700    2    0    0     0          0         0     4096      40    1 "
+    "   0    0     0       0          0\n"
+    "  net1:99999999999 5 0 0 0 0 0 0 7 1 0 0 0 0 0 0\n";
+
+TEST(ParseNetDevTest, ReadsBytesAndErrorsAndLeavesOutLoopback) {
+  auto interfaces = ParseNetDev(kNetDev);
+  ASSERT_TRUE(interfaces.ok()) << interfaces.status();
+  ASSERT_EQ(interfaces->size(), 2u);
+  const InterfaceStats& eth0 = (*interfaces)[0];
+  EXPECT_EQ(eth0.name, "eth0");
+  EXPECT_EQ(eth0.rx_bytes, 1048576u);
+  EXPECT_EQ(eth0.rx_errors, 2u);
+  EXPECT_EQ(eth0.tx_bytes, 4096u);
+  EXPECT_EQ(eth0.tx_errors, 1u);
+  // No space after the colon once the counter is wide.
+  EXPECT_EQ((*interfaces)[1].name, "net1");
+  EXPECT_EQ((*interfaces)[1].rx_bytes, 99999999999u);
+  EXPECT_EQ((*interfaces)[1].tx_bytes, 7u);
+}
+
+TEST(ParseNetDevTest, MalformedLinesAreErrorsNamingTheLine) {
+  const std::string header = "h1\nh2\n";
+  auto no_colon = ParseNetDev(header + "eth0 1 2 3\n");
+  EXPECT_EQ(no_colon.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(no_colon.status().message().find("line 3"), std::string::npos) << no_colon.status();
+  auto short_line = ParseNetDev(header + "eth0: 1 2 3\n");
+  EXPECT_EQ(short_line.status().code(), absl::StatusCode::kInvalidArgument);
+  auto not_a_number = ParseNetDev(header + "eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x\n");
+  EXPECT_EQ(not_a_number.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(not_a_number.status().message().find("\"x\""), std::string::npos);
+  auto empty = ParseNetDev(header);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST(ReadNamespaceInterfacesTest, AMissingNamespaceIsAFailedPrecondition) {
+  auto gone = ReadNamespaceInterfaces("/nonexistent/netns/pod");
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(gone.status().message().find("/nonexistent/netns/pod"), std::string::npos);
+}
+
+TEST(ReadNamespaceInterfacesTest, ReadsTheNamespaceItIsGiven) {
+  // The daemon's own namespace, through its /proc file: what it sees must match what
+  // this thread sees without entering anything.
+  auto own = ReadNamespaceInterfaces("/proc/self/ns/net");
+  ASSERT_TRUE(own.ok()) << own.status();
+  std::ifstream in("/proc/self/net/dev");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto direct = ParseNetDev(text);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  ASSERT_EQ(own->size(), direct->size());
+  for (std::size_t i = 0; i < own->size(); ++i) EXPECT_EQ((*own)[i].name, (*direct)[i].name);
+}
+
 // The collector on a store record whose config.json names a cgroup in a fake v1 tree.
 class CollectorTest : public ::testing::Test {
  protected:
@@ -174,6 +236,12 @@ class CollectorTest : public ::testing::Test {
     stats_options.cgroup_root = dir_.path() + "/cgroup";
     stats_options.rootfs_dir = dir_.path() + "/lib/rootfs";
     stats_options.now = [this] { return now_; };
+    stats_options.read_interfaces =
+        [this](const std::string& netns_path) -> absl::StatusOr<std::vector<InterfaceStats>> {
+      netns_read_ = netns_path;
+      if (!netns_readable_) return absl::FailedPreconditionError("network namespace is gone");
+      return ParseNetDev(kNetDev);
+    };
     collector_ = std::make_unique<StatsCollector>(*state_, *containers_, *rootfs_, stats_options);
 
     store::PodRecord pod;
@@ -183,6 +251,7 @@ class CollectorTest : public ::testing::Test {
     pod.uid = "u";
     pod.pod_namespace = "ns";
     pod.labels = {{"app", "web"}};
+    pod.netns_path = "/run/netns/pod1";
     ASSERT_TRUE(state_->AddPod(pod).ok());
     AddContainer("c1", store::ContainerState::kRunning, "/crio/crio-c1", {{"tier", "a"}});
     AddContainer("c2", store::ContainerState::kRunning, "system.slice:crio:c2", {{"tier", "b"}});
@@ -224,6 +293,8 @@ class CollectorTest : public ::testing::Test {
   std::unique_ptr<container::ContainerManager> containers_;
   std::unique_ptr<StatsCollector> collector_;
   std::int64_t now_ = 100'000'000'000;
+  std::string netns_read_;
+  bool netns_readable_ = true;
 };
 
 TEST_F(CollectorTest, CpuRateComesFromTheSecondSample) {
@@ -294,6 +365,52 @@ TEST_F(CollectorTest, PodStatsSumItsRunningContainers) {
   EXPECT_EQ(collector_->ListPods(by_label).size(), 1u);
   by_label.label_selector = {{"app", "db"}};
   EXPECT_TRUE(collector_->ListPods(by_label).empty());
+}
+
+TEST_F(CollectorTest, PodNetworkComesFromItsNamespaceWithEth0AsTheDefault) {
+  auto pod = collector_->Pod("pod1");
+  ASSERT_TRUE(pod.ok()) << pod.status();
+  EXPECT_EQ(netns_read_, "/run/netns/pod1");
+  ASSERT_TRUE(pod->network.has_value());
+  EXPECT_EQ(pod->network->timestamp, now_);
+  ASSERT_TRUE(pod->network->default_interface.has_value());
+  EXPECT_EQ(pod->network->default_interface->name, "eth0");
+  EXPECT_EQ(pod->network->default_interface->rx_bytes, 1048576u);
+  ASSERT_EQ(pod->network->interfaces.size(), 2u);
+  EXPECT_EQ(pod->network->interfaces[1].name, "net1");
+}
+
+TEST_F(CollectorTest, NoNetworkForHostNetworkStoppedOrVanishedNamespaces) {
+  netns_readable_ = false;
+  auto vanished = collector_->Pod("pod1");
+  ASSERT_TRUE(vanished.ok()) << vanished.status();
+  EXPECT_FALSE(vanished->network.has_value());
+  EXPECT_TRUE(vanished->cpu.has_value());  // the rest is still there
+  netns_readable_ = true;
+
+  store::PodRecord host;
+  host.id = "host";
+  host.phase = store::Phase::kCreated;
+  host.name = "host";
+  host.host_network = true;
+  ASSERT_TRUE(state_->AddPod(host).ok());
+  netns_read_.clear();
+  auto host_stats = collector_->Pod("host");
+  ASSERT_TRUE(host_stats.ok()) << host_stats.status();
+  EXPECT_FALSE(host_stats->network.has_value());
+  EXPECT_TRUE(netns_read_.empty()) << "read " << netns_read_;
+
+  store::PodRecord stopped;
+  stopped.id = "stopped";
+  stopped.phase = store::Phase::kCreated;
+  stopped.name = "stopped";
+  stopped.state = store::PodState::kNotReady;
+  stopped.netns_path = "/run/netns/stopped";
+  ASSERT_TRUE(state_->AddPod(stopped).ok());
+  auto stopped_stats = collector_->Pod("stopped");
+  ASSERT_TRUE(stopped_stats.ok()) << stopped_stats.status();
+  EXPECT_FALSE(stopped_stats->network.has_value());
+  EXPECT_TRUE(netns_read_.empty()) << "read " << netns_read_;
 }
 
 }  // namespace
