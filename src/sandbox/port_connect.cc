@@ -1,18 +1,16 @@
 #include "crio/sandbox/port_connect.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "crio/common/fs.h"
+#include "crio/common/netns.h"
+#include "crio/common/status.h"
 
 namespace crio::sandbox {
 
@@ -21,22 +19,8 @@ absl::StatusOr<OwnedFd> ConnectInNetworkNamespace(const std::string& netns_path,
   if (port < 1 || port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("port ", port, ": must be 1 to 65535"));
   }
-  OwnedFd netns;
-  if (!netns_path.empty()) {
-    netns = OwnedFd(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (netns.get() < 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("network namespace ", netns_path, " is gone: ", std::strerror(errno)));
-    }
-  }
   absl::StatusOr<OwnedFd> result = absl::InternalError("not run");
-  // A thread that entered another namespace must not go back to other work: this one
-  // ends right after the connect.
-  std::thread connector([&] {
-    if (netns.get() >= 0 && ::setns(netns.get(), CLONE_NEWNET) != 0) {
-      result = fs::ErrnoStatus(errno, absl::StrCat("enter network namespace ", netns_path));
-      return;
-    }
+  RETURN_IF_ERROR(netns::RunIn(netns_path, [&] {
     OwnedFd socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (socket.get() < 0) {
       result = fs::ErrnoStatus(errno, "socket");
@@ -56,8 +40,7 @@ absl::StatusOr<OwnedFd> ConnectInNetworkNamespace(const std::string& netns_path,
       return;
     }
     result = std::move(socket);
-  });
-  connector.join();
+  }));
   return result;
 }
 

@@ -2,20 +2,13 @@
 // namespace (/proc/thread-self follows the reading thread's namespace; /sys/class/net
 // would show the namespace sysfs was mounted in).
 
-#include <fcntl.h>
-#include <sched.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <thread>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "crio/common/fs.h"
-#include "crio/common/owned_fd.h"
+#include "crio/common/netns.h"
+#include "crio/common/status.h"
 #include "crio/stats/stats.h"
 
 namespace crio::stats {
@@ -72,22 +65,9 @@ absl::StatusOr<std::vector<InterfaceStats>> ParseNetDev(absl::string_view text) 
 }
 
 absl::StatusOr<std::vector<InterfaceStats>> ReadNamespaceInterfaces(const std::string& netns_path) {
-  OwnedFd netns(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (netns.get() < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("network namespace ", netns_path, " is gone: ", std::strerror(errno)));
-  }
   absl::StatusOr<std::string> text = absl::InternalError("not read");
-  // A thread that entered another namespace must not go back to other work: this one
-  // ends right after the read.
-  std::thread reader([&] {
-    if (::setns(netns.get(), CLONE_NEWNET) != 0) {
-      text = fs::ErrnoStatus(errno, absl::StrCat("enter network namespace ", netns_path));
-      return;
-    }
-    text = fs::ReadFile("/proc/thread-self/net/dev", kMaxNetDevBytes);
-  });
-  reader.join();
+  RETURN_IF_ERROR(netns::RunIn(
+      netns_path, [&] { text = fs::ReadFile("/proc/thread-self/net/dev", kMaxNetDevBytes); }));
   if (!text.ok()) return text.status();
   return ParseNetDev(*text);
 }
